@@ -1,0 +1,1 @@
+"""Builds the retrieval store: corpus → cleaned text → chunks → embeddings → FAISS."""
