@@ -102,10 +102,10 @@ def _source_line(line: str, page: int | None, gap: bool) -> SourceLine:
     )
 
 
-def _join(left: str, right: str) -> str:
+def _join(left: str, right: str, left_trailing_spaces: int) -> str:
     # A hyphen glued to the end of a line splits a compound ("FN-" + "stadgan");
     # "säkerhets- " with a space is a real suspended hyphen and keeps the space.
-    if re.search(r"\w-$", left):
+    if left_trailing_spaces == 0 and re.search(r"\w-$", left):
         return left + right
     return f"{left} {right}"
 
@@ -195,7 +195,7 @@ def blocks_from_lines(lines: Sequence[SourceLine]) -> list[RawBlock]:
             numbered = layout.numbered_heading(i)
             while numbered and _ITEM.match(line.text) and layout.heading_continues(i):
                 i += 1
-                text = _join(text, lines[i].text)
+                text = _join(text, lines[i].text, lines[i - 1].trailing_spaces)
             level, text = _heading_level(text, seen_chapter)
             seen_chapter = seen_chapter or bool(_CHAPTER.match(text))
             blocks.append(RawBlock("heading", text, line.page, level))
@@ -210,7 +210,7 @@ def blocks_from_lines(lines: Sequence[SourceLine]) -> list[RawBlock]:
             if layout.numbered_heading(nxt_index) or layout.unnumbered_heading(nxt_index):
                 break
             i = nxt_index
-            joined = _join(text, lines[i].text)
+            joined = _join(text, lines[i].text, lines[i - 1].trailing_spaces)
             next_page = lines[i].page
             if next_page is not None and next_page != (marks[-1][1] if marks else page):
                 marks.append((len(joined) - len(lines[i].text), next_page))

