@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -10,7 +10,7 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 20
 MAX_HISTORY_TURNS = 20
 
-_EXAMPLE_PASSAGE = {
+_EXAMPLE_PASSAGE: dict[str, Any] = {
     "chunk_id": "strategi:0052",
     "doc_id": "strategi",
     "title": "Strategi för Sveriges utrikes- och säkerhetspolitiska arbete med cyberfrågor "

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     default_backend: str = "extractive"
     answer_max_sentences: int = Field(default=3, ge=1, le=10)
     answer_passages: int = Field(default=3, ge=1, le=20)
-    refusal_min_coverage: float = Field(default=0.5, ge=0, le=1)
+    # Calibrated on eval/questions.jsonl (see README, "Refusal").
+    refusal_min_coverage: float = Field(default=0.125, ge=0, le=1)
     refusal_min_similarity: float = Field(default=0.80, ge=0, le=1)
 
     @model_validator(mode="after")

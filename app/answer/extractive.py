@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.answer.answer_type import expected_answer_type, satisfies
 from app.answer.evidence import RefusalThresholds, assess, term_coverage
 from app.answer.language import REFUSALS, Language
 
@@ -19,6 +20,8 @@ class CandidateSentence:
     offset: int
     text: str
     vector: np.ndarray
+    # The passage's heading path: evidence for coverage, never quoted in the answer.
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class ComposerSettings:
     # Sentences within this margin of the best one are good enough to include.
     margin: float = 0.04
     duplicate_overlap: float = 0.6
+    # How far below the best sentence an answer of the expected type may be found.
+    typed_margin: float = 0.06
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ def _overlap(a: set[str], b: set[str]) -> float:
 
 
 def compose_answer(
+    question: str,
     question_vector: np.ndarray,
     question_terms: Sequence[str],
     language: Language,
@@ -61,7 +67,8 @@ def compose_answer(
     if not pool:
         return ComposedAnswer(REFUSALS[language], True, (), (), 0.0, 0.0)
     sentence_terms = [set(terms_of(c.text)) for c in pool]
-    evidence_terms = set().union(*sentence_terms)
+    context_terms = {t for c in {c.context for c in pool} for t in terms_of(c)}
+    evidence_terms = set().union(context_terms, *sentence_terms)
     coverage = term_coverage(question_terms, evidence_terms, idf)
     similarities = np.array([float(c.vector @ question_vector) for c in pool])
     assessment = assess(coverage, float(similarities.max()), language, thresholds)
@@ -74,6 +81,19 @@ def compose_answer(
     scores = similarities + settings.lexical_weight * lexical - settings.rank_penalty * ranks
     order = np.argsort(-scores, kind="stable")
     best = scores[order[0]]
+    answer_type = expected_answer_type(question)
+    if answer_type is not None:
+        typed = [
+            int(i)
+            for i in order
+            if scores[i] >= best - settings.typed_margin
+            and satisfies(answer_type, pool[i].text, question)
+        ]
+        if not typed:
+            return ComposedAnswer(REFUSALS[language], True, (), (), coverage, assessment.similarity)
+        # The sentence that holds the asked-for number, year or name leads the answer.
+        order = np.array(typed + [int(i) for i in order if int(i) not in typed])
+        best = scores[order[0]]
     chosen: list[int] = []
     for i in order:
         if len(chosen) >= settings.max_sentences or scores[i] < best - settings.margin:

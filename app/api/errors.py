@@ -95,7 +95,8 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONR
         405: f"Method {request.method} is not allowed on {request.url.path}. See /docs.",
     }
     message = messages.get(exc.status_code, str(exc.detail))
-    return error_response(exc.status_code, f"http_{exc.status_code}", message, headers=exc.headers)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, f"http_{exc.status_code}", message, headers=headers)
 
 
 async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from fastapi import APIRouter, Depends, Request
 
 from app.api.errors import ApiError
@@ -40,7 +42,9 @@ def get_qa(request: Request) -> QuestionAnswering:
     return qa
 
 
-ERRORS = {
+QA = Annotated[QuestionAnswering, Depends(get_qa)]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Ogiltig JSON."},
     415: {"model": ErrorResponse, "description": "Fel Content-Type."},
     422: {"model": ErrorResponse, "description": "Ogiltiga fält."},
@@ -69,7 +73,7 @@ def _passage_out(passage: Passage) -> dict[str, object]:
     dependencies=[Depends(require_json)],
     summary="Sök passager",
 )
-def search(body: SearchRequest, qa: QuestionAnswering = Depends(get_qa)) -> SearchResponse:
+def search(body: SearchRequest, qa: QA) -> SearchResponse:
     """Returns the passages that best match the query (dense + lexical, fused)."""
     passages = qa.search(body.query, body.k)
     return SearchResponse(
@@ -85,7 +89,7 @@ def search(body: SearchRequest, qa: QuestionAnswering = Depends(get_qa)) -> Sear
     dependencies=[Depends(require_json)],
     summary="Ställ en fråga",
 )
-def ask(body: AskRequest, qa: QuestionAnswering = Depends(get_qa)) -> AskResponse:
+def ask(body: AskRequest, qa: QA) -> AskResponse:
     """Answers in the question's language; every claim cites its passage as [n]."""
     history = [Turn(turn.role, turn.content) for turn in body.history]
     result = qa.ask(body.question, body.k, history, body.backend)
@@ -105,7 +109,7 @@ def ask(body: AskRequest, qa: QuestionAnswering = Depends(get_qa)) -> AskRespons
 
 
 @router.get("/health", response_model=HealthResponse, summary="Tjänstens status")
-def health(qa: QuestionAnswering = Depends(get_qa)) -> HealthResponse:
+def health(qa: QA) -> HealthResponse:
     """Reports the loaded store and the configured backends."""
     manifest = qa.store.manifest
     return HealthResponse(
@@ -123,7 +127,7 @@ def health(qa: QuestionAnswering = Depends(get_qa)) -> HealthResponse:
 
 
 @router.get("/documents", response_model=DocumentsResponse, summary="Dokumenten i korpusen")
-def documents(qa: QuestionAnswering = Depends(get_qa)) -> DocumentsResponse:
+def documents(qa: QA) -> DocumentsResponse:
     """Lists the corpus manifest with the number of passages per document."""
     return DocumentsResponse(
         documents=[
@@ -147,7 +151,7 @@ def documents(qa: QuestionAnswering = Depends(get_qa)) -> DocumentsResponse:
     responses={404: {"model": ErrorResponse, "description": "Okänt id."}},
     summary="En passage med grannar",
 )
-def chunk(chunk_id: str, qa: QuestionAnswering = Depends(get_qa)) -> ChunkResponse:
+def chunk(chunk_id: str, qa: QA) -> ChunkResponse:
     """Returns one passage and the ids of its neighbours in the same document."""
     position = qa.chunk_positions.get(chunk_id)
     if position is None:

@@ -29,6 +29,7 @@ def candidate_sentences(request: GenerationRequest) -> list[CandidateSentence]:
                     offset=chunk.start + span.start,
                     text=chunk.text[span.start : span.end],
                     vector=vector,
+                    context=chunk.section,
                 )
             )
     return candidates
@@ -51,6 +52,7 @@ class ExtractiveBackend:
 
     def compose(self, request: GenerationRequest) -> ComposedAnswer:
         return compose_answer(
+            request.question,
             request.question_vector,
             request.question_terms,
             request.language,

