@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     rrf_k: float = Field(default=60.0, gt=0)
     dense_weight: float = Field(default=1.0, ge=0)
     lexical_weight: float = Field(default=1.0, ge=0)
+    english_lexical_weight: float = Field(default=0.3, ge=0)
     compound_splitting: bool = True
     reranker_model: str | None = None
     rerank_candidates: int = Field(default=20, ge=1, le=100)

@@ -103,9 +103,13 @@ def _pack(sentences: Sequence[_Sentence], settings: ChunkerSettings) -> list[lis
 
 def chunk_document(doc: CleanedDocument, title: str, settings: ChunkerSettings) -> list[Chunk]:
     chunks: list[Chunk] = []
-    body = [b for b in doc.blocks if b.kind != "heading"]
-    for path, section_blocks in groupby(body, key=lambda b: b.heading_path):
+    # A section is a run of text blocks between two headings; two sections may share a
+    # heading path (a repeated heading), so group by the runs, not by the path.
+    for is_heading, section_blocks in groupby(doc.blocks, key=lambda b: b.kind == "heading"):
+        if is_heading:
+            continue
         blocks = list(section_blocks)
+        path = blocks[0].heading_path
         for pack in _pack(_sentences_of_section(blocks, settings), settings):
             start, end = pack[0].span.start, pack[-1].span.end
             text = doc.text[start:end]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import tomllib
 from dataclasses import dataclass
@@ -69,7 +70,10 @@ def load_manifest(manifest_path: Path) -> list[DocumentEntry]:
     for number, raw in enumerate(raw_entries, start=1):
         entry = _parse_entry(manifest_path, number, raw)
         if entry.id in seen:
-            raise CorpusError(f"{manifest_path}: document #{number} repeats id '{entry.id}'")
+            raise CorpusError(
+                f"{manifest_path}: document #{number} repeats id '{entry.id}'; "
+                "give each document a unique id"
+            )
         seen.add(entry.id)
         entries.append(entry)
     return entries
@@ -157,6 +161,8 @@ def _read_pdf(path: Path, doc_id: str) -> CleanedDocument:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs each damage it meets to stderr; a broken file is reported once, below.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]

@@ -32,6 +32,7 @@ _NUMBER_WORDS = frozenset(
     "hundra tusen miljon miljoner miljard miljarder dussin".split()
 )
 _MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+_PLAIN_NUMBER = re.compile(r"^\d+([.,]\d+)?%?$")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _DATE = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"\b[A-ZÅÄÖÉ][a-zåäöéü]+\b")
@@ -55,8 +56,9 @@ def satisfies(answer_type: AnswerType, sentence: str, question: str) -> bool:
     question_words = set(re.findall(r"[\wåäöé+-]+", question.lower()))
     if answer_type == "number":
         tokens = re.findall(r"[\wåäöé+-]+", sentence.lower())
+        # "5G", "D9+" and "NB8" are names, not amounts: only plain numbers count.
         return any(
-            t not in question_words and (any(c.isdigit() for c in t) or t in _NUMBER_WORDS)
+            t not in question_words and (bool(_PLAIN_NUMBER.match(t)) or t in _NUMBER_WORDS)
             for t in tokens
         )
     if answer_type == "year":

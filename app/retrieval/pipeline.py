@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 
+from app.answer.language import detect_language
 from app.retrieval.bm25 import BM25Index
 from app.retrieval.fusion import reciprocal_rank_fusion
 from app.retrieval.rerank import Reranker
@@ -28,6 +29,8 @@ class RetrievalSettings:
     rrf_k: float = 60.0
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
+    # English questions share few words with Swedish text; trust meaning more.
+    english_lexical_weight: float = 0.3
     rerank_candidates: int = 20
 
 
@@ -90,9 +93,14 @@ class Retriever:
         elif mode == "bm25":
             ranked = lexical
         else:
+            lexical_weight = (
+                self.settings.english_lexical_weight
+                if detect_language(query) == "en"
+                else self.settings.lexical_weight
+            )
             ranked = reciprocal_rank_fusion(
                 {"dense": [i for i, _ in dense], "lexical": [i for i, _ in lexical]},
-                {"dense": self.settings.dense_weight, "lexical": self.settings.lexical_weight},
+                {"dense": self.settings.dense_weight, "lexical": lexical_weight},
                 k=self.settings.rrf_k,
             )
             if mode == "rerank" and self.reranker is not None:
