@@ -110,7 +110,10 @@ class SentenceTransformerEmbedder:
         is_e5 = "e5" in Path(model).name.lower()
         self._query_prefix = "query: " if is_e5 else ""
         self._passage_prefix = "passage: " if is_e5 else ""
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
         self.info = EmbedderInfo(
             engine="sentence-transformers",
             model=model,

@@ -222,10 +222,10 @@ def read_manifest(store_dir: Path) -> dict[str, Any]:
         raise StoreError(f"{manifest_path}: manifest missing; {REBUILD_HINT}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StoreError(f"{manifest_path}: manifest is corrupt; {REBUILD_HINT}") from exc
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+    version = manifest.get("format_version") if isinstance(manifest, dict) else None
+    if version != FORMAT_VERSION:
         raise StoreError(
-            f"{manifest_path}: store format {manifest.get('format_version')!r} is not "
-            f"{FORMAT_VERSION}; {REBUILD_HINT}"
+            f"{manifest_path}: store format {version!r} is not {FORMAT_VERSION}; {REBUILD_HINT}"
         )
     return manifest
 
