@@ -37,7 +37,9 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def store_dir(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder: Embedder) -> Path:
+def store_dir(
+    tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder: Embedder
+) -> Path:
     store = tmp_path_factory.mktemp("store") / "store"
     build_store(corpus_dir, store, embedder, ChunkerSettings(), hnsw_threshold=50_000)
     return store
@@ -49,7 +51,9 @@ def store(store_dir: Path) -> LoadedStore:
 
 
 @pytest.fixture(scope="session")
-def settings(store_dir: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(
+    store_dir: Path, corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
         store_dir=store_dir,
         corpus_dir=corpus_dir,
