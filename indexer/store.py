@@ -7,7 +7,6 @@ with two renames; a crash at any point leaves the previous store loadable.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
@@ -20,6 +19,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from indexer.corpus import file_sha256
 from indexer.models import Chunk, Span
 
 FORMAT_VERSION = 2
@@ -95,14 +95,6 @@ def chunk_from_record(record: dict[str, Any]) -> Chunk:
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _fsync_file(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
@@ -174,7 +166,7 @@ def write_store(
         faiss.write_index(index, str(staging / INDEX))
         np.save(staging / SENTENCE_VECTORS, np.ascontiguousarray(sentence_vectors, np.float32))
         files = {
-            name: {"sha256": _sha256(staging / name), "bytes": (staging / name).stat().st_size}
+            name: {"sha256": file_sha256(staging / name), "bytes": (staging / name).stat().st_size}
             for name in DATA_FILES
         }
         full_manifest = {
@@ -244,7 +236,7 @@ def load_store(
             raise StoreError(f"{path}: missing from the store; {REBUILD_HINT}")
         if path.stat().st_size != expected.get("bytes"):
             raise StoreError(f"{path}: truncated or altered (size differs); {REBUILD_HINT}")
-        if verify and _sha256(path) != expected.get("sha256"):
+        if verify and file_sha256(path) != expected.get("sha256"):
             raise StoreError(f"{path}: checksum differs from the manifest; {REBUILD_HINT}")
     built_with = manifest.get("embedder", {})
     if expected_embedder is not None:
