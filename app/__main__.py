@@ -8,6 +8,8 @@ import sys
 
 import uvicorn
 
+from app.backends.base import UnknownBackendError
+from app.backends.prompts import PromptError
 from app.retrieval.rerank import RerankerError
 from app.settings import SettingsError, load_settings
 from indexer.embedders import EmbedderError
@@ -27,7 +29,14 @@ def main() -> int:
         from app.main import create_app
 
         qa = build_question_answering(settings)
-    except (SettingsError, StoreError, EmbedderError, RerankerError) as exc:
+    except (
+        SettingsError,
+        StoreError,
+        EmbedderError,
+        RerankerError,
+        PromptError,
+        UnknownBackendError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     app = create_app(settings, qa=qa)

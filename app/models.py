@@ -37,6 +37,7 @@ class GenerationRequest:
     question_vector: np.ndarray = field(repr=False, compare=False)
     question_terms: tuple[str, ...] = ()
     history: tuple[Turn, ...] = ()
+    search_query: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,5 @@ class Generation:
     refused: bool
     cited_refs: tuple[int, ...]
     degraded: bool = False
+    # Sentences of a generated answer that carry no valid [n] (the extractive backend has none).
+    unsupported_sentences: tuple[str, ...] = ()

@@ -80,6 +80,11 @@ class AskRequest(BaseModel):
         "Giltiga namn finns i GET /health.",
         examples=["extractive"],
     )
+    stream: bool = Field(
+        default=False,
+        description="Sant: svaret strömmas som server-sent events (citations, delta…, done). "
+        "Samma sak som headern Accept: text/event-stream.",
+    )
 
     _strip = field_validator("question")(_not_blank)
 
@@ -108,9 +113,13 @@ class SearchResponse(BaseModel):
 
 
 class TimingsOut(BaseModel):
+    rewrite: float = Field(description="Millisekunder för att skriva om en följdfråga.")
     retrieval: float = Field(description="Millisekunder för sökningen.")
     generation: float = Field(description="Millisekunder för att skriva svaret.")
     total: float = Field(description="Millisekunder totalt.")
+    first_token: float | None = Field(
+        default=None, description="Millisekunder till första textbiten (bara vid strömning)."
+    )
 
 
 class AskResponse(BaseModel):
@@ -125,6 +134,14 @@ class AskResponse(BaseModel):
         description="Sant när svaret sattes ihop ur dokumenten för att språkmodellen inte svarade."
     )
     timings_ms: TimingsOut = Field(description="Tidsåtgång per steg i millisekunder.")
+    search_query: str = Field(
+        description="Frågan som sökningen gjordes med: följdfrågor skrivs om till fristående "
+        "frågor med hjälp av samtalet."
+    )
+    unsupported_sentences: list[str] = Field(
+        default_factory=list,
+        description="Meningar i ett genererat svar som saknar giltig källhänvisning [n].",
+    )
 
 
 class StoreSummary(BaseModel):

@@ -1,28 +1,51 @@
-"""One question's way through the system: retrieval → passages → backend → answer."""
+"""One question's way through the system: follow-up rewriting → retrieval → backend → answer.
+
+Whatever the chosen backend does (time out, break its stream, cite nothing), the question is
+answered: the extractive backend composes the answer from the same passages and the result
+says `degraded`.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass, replace
 
+import anyio
+
+from app.answer.citations import CitationStreamFilter, check_answer, split_answer_sentences
+from app.answer.followup import standalone_question
 from app.answer.language import detect_language
-from app.backends.base import BackendRegistry
+from app.answer.support import (
+    PassageEvidence,
+    SupportThresholds,
+    strip_markers,
+    verify_support,
+)
+from app.backends.base import BackendRegistry, BackendUnavailable, LLMBackend, QuestionRewriter
+from app.backends.extractive import ExtractiveBackend
 from app.models import Generation, GenerationRequest, Passage, Turn
 from app.retrieval.pipeline import Mode, Retrieval, Retriever
 from indexer.store import LoadedStore
 
+logger = logging.getLogger("app.service")
+
 
 @dataclass(frozen=True)
 class Timings:
+    rewrite_ms: float
     retrieval_ms: float
     generation_ms: float
     total_ms: float
+    first_token_ms: float | None = None
 
 
 @dataclass(frozen=True)
 class AskResult:
     question: str
+    search_query: str
     generation: Generation
     passages: tuple[Passage, ...]
     backend: str
@@ -30,15 +53,53 @@ class AskResult:
     retrieval: Retrieval
 
 
+@dataclass(frozen=True)
+class Prepared:
+    backend: LLMBackend
+    request: GenerationRequest
+    retrieval: Retrieval
+    started: float
+    rewritten: float
+    retrieved: float
+
+
+@dataclass(frozen=True)
+class CitationsEvent:
+    passages: tuple[Passage, ...]
+    search_query: str
+    backend: str
+
+
+@dataclass(frozen=True)
+class DeltaEvent:
+    text: str
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    result: AskResult
+
+
+AskEvent = CitationsEvent | DeltaEvent | DoneEvent
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
 class QuestionAnswering:
-    def __init__(self, store: LoadedStore, retriever: Retriever, backends: BackendRegistry) -> None:
+    def __init__(
+        self,
+        store: LoadedStore,
+        retriever: Retriever,
+        backends: BackendRegistry,
+        fallback: ExtractiveBackend,
+    ) -> None:
         self.store = store
         self.retriever = retriever
         self.backends = backends
+        self.fallback = fallback
+        self.support_thresholds = SupportThresholds()
         self.chunk_positions = store.chunk_position()
 
     def search(self, query: str, k: int, mode: Mode = "hybrid") -> list[Passage]:
@@ -52,7 +113,105 @@ class QuestionAnswering:
             passages.append(Passage(ref, scored.chunk, scored.score, vectors))
         return passages
 
-    def ask(
+    async def standalone(self, question: str, history: Sequence[Turn], backend: LLMBackend) -> str:
+        if not history:
+            return question
+        if isinstance(backend, QuestionRewriter):
+            try:
+                return await backend.rewrite(question, history)
+            except Exception as exc:  # any failure: the heuristic still gives a usable query
+                logger.warning("follow-up rewrite by %s failed: %s", backend.name, exc)
+        return standalone_question(question, history)
+
+    async def prepare(
+        self,
+        question: str,
+        k: int,
+        history: Sequence[Turn] = (),
+        backend_name: str | None = None,
+        mode: Mode = "hybrid",
+    ) -> Prepared:
+        backend = self.backends.get(backend_name)
+        started = time.perf_counter()
+        search_query = await self.standalone(question, history, backend)
+        rewritten = time.perf_counter()
+        retrieval = await anyio.to_thread.run_sync(self.retriever.retrieve, search_query, k, mode)
+        request = GenerationRequest(
+            question=question,
+            language=detect_language(question),
+            passages=tuple(self._passages(retrieval)),
+            question_vector=retrieval.query_vector,
+            question_terms=retrieval.query_terms,
+            history=tuple(history),
+            search_query=search_query,
+        )
+        return Prepared(backend, request, retrieval, started, rewritten, time.perf_counter())
+
+    def evidence_refusal(self, request: GenerationRequest) -> Generation | None:
+        """The extractive evidence gate: when the passages cannot answer, no model is asked
+        (a small model asked anyway tends to invent an answer and cite a passage for it)."""
+        composed = self.fallback.compose(request)
+        return Generation(composed.text, True, ()) if composed.refused else None
+
+    def verify(self, text: str, request: GenerationRequest, valid_refs: set[int]) -> Generation:
+        """Post-processes a generated answer; raises BackendUnavailable when nothing in it is
+        supported by a passage."""
+        checked = check_answer(text, valid_refs)
+        if checked.refused:
+            return Generation(checked.text, True, ())
+        sentences = split_answer_sentences(checked.text)
+        plain = [strip_markers(sentence) for sentence in sentences]
+        analyzer = self.retriever.analyzer
+        evidence = {
+            p.ref: PassageEvidence(frozenset(analyzer.terms(p.chunk.text)), p.sentence_vectors)
+            for p in request.passages
+            if p.ref in valid_refs
+        }
+        supported = verify_support(
+            sentences,
+            [set(analyzer.terms(text)) for text in plain],
+            self.retriever.embedder.embed_passages(plain),
+            evidence,
+            self.support_thresholds,
+        )
+        if not supported.cited_refs:
+            raise BackendUnavailable("no sentence of the answer is supported by a passage")
+        if supported.attributed:
+            logger.info("attributed %d sentence(s) to their passage", supported.attributed)
+        return Generation(
+            supported.text,
+            False,
+            supported.cited_refs,
+            unsupported_sentences=supported.unsupported_sentences,
+        )
+
+    def _degraded(self, request: GenerationRequest, backend: LLMBackend, reason: str) -> Generation:
+        logger.warning("backend %s unavailable, answering extractively: %s", backend.name, reason)
+        return replace(self.fallback.compose_generation(request), degraded=True)
+
+    def _result(
+        self, prepared: Prepared, generation: Generation, first_token: float | None = None
+    ) -> AskResult:
+        finished = time.perf_counter()
+        timings = Timings(
+            rewrite_ms=_ms(prepared.rewritten - prepared.started),
+            retrieval_ms=_ms(prepared.retrieved - prepared.rewritten),
+            generation_ms=_ms(finished - prepared.retrieved),
+            total_ms=_ms(finished - prepared.started),
+            first_token_ms=None if first_token is None else _ms(first_token - prepared.started),
+        )
+        request = prepared.request
+        return AskResult(
+            request.question,
+            request.search_query,
+            generation,
+            request.passages,
+            prepared.backend.name,
+            timings,
+            prepared.retrieval,
+        )
+
+    async def ask(
         self,
         question: str,
         k: int,
@@ -60,24 +219,69 @@ class QuestionAnswering:
         backend_name: str | None = None,
         mode: Mode = "hybrid",
     ) -> AskResult:
-        backend = self.backends.get(backend_name)
-        started = time.perf_counter()
-        retrieval = self.retriever.retrieve(question, k, mode)
-        passages = tuple(self._passages(retrieval))
-        retrieved = time.perf_counter()
-        request = GenerationRequest(
-            question=question,
-            language=detect_language(question),
-            passages=passages,
-            question_vector=retrieval.query_vector,
-            question_terms=retrieval.query_terms,
-            history=tuple(history),
-        )
-        generation = backend.generate(request)
-        finished = time.perf_counter()
-        timings = Timings(
-            retrieval_ms=_ms(retrieved - started),
-            generation_ms=_ms(finished - retrieved),
-            total_ms=_ms(finished - started),
-        )
-        return AskResult(question, generation, passages, backend.name, timings, retrieval)
+        prepared = await self.prepare(question, k, history, backend_name, mode)
+        backend, request = prepared.backend, prepared.request
+        if backend is self.fallback:
+            return self._result(prepared, self.fallback.compose_generation(request))
+        refusal = self.evidence_refusal(request)
+        if refusal is not None:
+            return self._result(prepared, refusal)
+        try:
+            generated = await backend.generate(request)
+            valid_refs = {p.ref for p in request.passages}
+            generation = await anyio.to_thread.run_sync(
+                self.verify, generated.text, request, valid_refs
+            )
+        except Exception as exc:  # a broken backend must never break /ask
+            generation = self._degraded(request, backend, str(exc) or type(exc).__name__)
+        return self._result(prepared, generation)
+
+    async def ask_events(
+        self,
+        question: str,
+        k: int,
+        history: Sequence[Turn] = (),
+        backend_name: str | None = None,
+        mode: Mode = "hybrid",
+    ) -> AsyncIterator[AskEvent]:
+        """Citations first, then answer deltas, then the whole result (which is authoritative)."""
+        prepared = await self.prepare(question, k, history, backend_name, mode)
+        backend, request = prepared.backend, prepared.request
+        yield CitationsEvent(request.passages, request.search_query, backend.name)
+        if backend is not self.fallback:
+            refusal = self.evidence_refusal(request)
+            if refusal is not None:
+                yield DeltaEvent(refusal.text)
+                yield DoneEvent(self._result(prepared, refusal, time.perf_counter()))
+                return
+        valid_refs = getattr(backend, "valid_refs", lambda r: {p.ref for p in r.passages})(request)
+        citation_filter = CitationStreamFilter(valid_refs)
+        pieces: list[str] = []
+        first_token: float | None = None
+        generation: Generation | None = None
+        try:
+            async with aclosing(backend.stream(request)) as deltas:
+                async for delta in deltas:
+                    text = citation_filter.feed(delta)
+                    if text:
+                        first_token = first_token or time.perf_counter()
+                        pieces.append(text)
+                        yield DeltaEvent(text)
+            tail = citation_filter.flush()
+            if tail:
+                pieces.append(tail)
+                yield DeltaEvent(tail)
+            joined = "".join(pieces)
+            if backend is self.fallback:
+                checked = check_answer(joined, valid_refs)
+                generation = Generation(checked.text, checked.refused, checked.cited_refs)
+            else:
+                generation = await anyio.to_thread.run_sync(
+                    self.verify, joined, request, valid_refs
+                )
+        except Exception as exc:  # a broken stream must never break /ask
+            generation = self._degraded(request, backend, str(exc) or type(exc).__name__)
+            if not pieces:
+                first_token = time.perf_counter()
+                yield DeltaEvent(generation.text)
+        yield DoneEvent(self._result(prepared, generation, first_token))

@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.backends.prompts import PROMPTS_DIR
 
 
 class Settings(BaseSettings):
@@ -49,12 +51,35 @@ class Settings(BaseSettings):
     refusal_min_coverage: float = Field(default=0.125, ge=0, le=1)
     refusal_min_similarity: float = Field(default=0.80, ge=0, le=1)
 
+    # The OpenAI-compatible backend ("openai"): configured when llm_base_url is set.
+    llm_base_url: str | None = Field(
+        default=None, description="e.g. http://127.0.0.1:8081/v1 (llama.cpp), .../v1 (vLLM)"
+    )
+    llm_model: str = "qwen2.5-coder-1.5b-instruct"
+    llm_api_key: SecretStr | None = None
+    llm_api_version: str | None = Field(default=None, description="Azure OpenAI api-version")
+    llm_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    llm_read_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    llm_deadline_s: float = Field(default=60.0, gt=0, le=900)
+    llm_rewrite_deadline_s: float = Field(default=15.0, gt=0, le=300)
+    llm_max_attempts: int = Field(default=3, ge=1, le=10)
+    llm_backoff_base_s: float = Field(default=0.25, ge=0, le=10)
+    llm_backoff_max_s: float = Field(default=4.0, ge=0, le=60)
+    llm_max_tokens: int = Field(default=400, ge=16, le=4096)
+    llm_temperature: float = Field(default=0.1, ge=0, le=2)
+    llm_passages: int = Field(default=5, ge=1, le=20)
+    prompts_dir: Path = PROMPTS_DIR
+
     @model_validator(mode="after")
     def _chunk_sizes_consistent(self) -> Settings:
         if self.chunk_target_words > self.chunk_max_words:
             raise ValueError("RAG_CHUNK_TARGET_WORDS must not exceed RAG_CHUNK_MAX_WORDS")
         if self.embedder == "sentence-transformers" and not self.embedding_model:
             raise ValueError("RAG_EMBEDDER=sentence-transformers needs RAG_EMBEDDING_MODEL")
+        if self.default_backend == "openai" and not self.llm_base_url:
+            raise ValueError("RAG_DEFAULT_BACKEND=openai needs RAG_LLM_BASE_URL")
+        if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
+            raise ValueError("RAG_LLM_BASE_URL must start with http:// or https://")
         return self
 
 

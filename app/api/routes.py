@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from app.api.errors import ApiError
+from app.api.streaming import EventStreamResponse, event_stream
 from app.models import Passage, Turn
 from app.schemas import (
     AskRequest,
@@ -23,7 +24,7 @@ from app.schemas import (
     StoreSummary,
     TimingsOut,
 )
-from app.service import QuestionAnswering
+from app.service import AskResult, QuestionAnswering
 
 
 def require_json(request: Request) -> None:
@@ -82,30 +83,59 @@ def search(body: SearchRequest, qa: QA) -> SearchResponse:
     )
 
 
-@router.post(
-    "/ask",
-    response_model=AskResponse,
-    responses=ERRORS,
-    dependencies=[Depends(require_json)],
-    summary="Ställ en fråga",
-)
-def ask(body: AskRequest, qa: QA) -> AskResponse:
-    """Answers in the question's language; every claim cites its passage as [n]."""
-    history = [Turn(turn.role, turn.content) for turn in body.history]
-    result = qa.ask(body.question, body.k, history, body.backend)
+def _citation(passage: Passage) -> dict[str, object]:
+    return {**_passage_out(passage), "ref": passage.ref}
+
+
+def _ask_response(result: AskResult) -> dict[str, object]:
     generation = result.generation
+    timings = result.timings
     return AskResponse(
         answer=generation.text,
-        citations=[Citation(**_passage_out(p), ref=p.ref) for p in result.passages],  # type: ignore[arg-type]
+        citations=[Citation(**_citation(p)) for p in result.passages],  # type: ignore[arg-type]
         refused=generation.refused,
         backend=result.backend,
         degraded=generation.degraded,
         timings_ms=TimingsOut(
-            retrieval=result.timings.retrieval_ms,
-            generation=result.timings.generation_ms,
-            total=result.timings.total_ms,
+            rewrite=timings.rewrite_ms,
+            retrieval=timings.retrieval_ms,
+            generation=timings.generation_ms,
+            total=timings.total_ms,
+            first_token=timings.first_token_ms,
         ),
-    )
+        search_query=result.search_query,
+        unsupported_sentences=list(generation.unsupported_sentences),
+    ).model_dump()
+
+
+def wants_stream(body: AskRequest, request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return body.stream or "text/event-stream" in accept.lower()
+
+
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    responses={
+        **ERRORS,
+        200: {
+            "description": "Svaret som JSON, eller som server-sent events när `stream` är sant "
+            "eller Accept är text/event-stream: `citations`, `delta`…, `done` (hela svaret).",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+    },
+    dependencies=[Depends(require_json)],
+    summary="Ställ en fråga",
+)
+async def ask(body: AskRequest, request: Request, qa: QA) -> Any:
+    """Answers in the question's language; every claim cites its passage as [n]."""
+    history = [Turn(turn.role, turn.content) for turn in body.history]
+    qa.backends.get(body.backend)  # an unknown backend is a 422 before any stream starts
+    if wants_stream(body, request):
+        events = qa.ask_events(body.question, body.k, history, body.backend)
+        return EventStreamResponse(event_stream(events, _citation, _ask_response))
+    result = await qa.ask(body.question, body.k, history, body.backend)
+    return _ask_response(result)
 
 
 @router.get("/health", response_model=HealthResponse, summary="Tjänstens status")

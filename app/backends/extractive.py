@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 
 from app.answer.evidence import RefusalThresholds
 from app.answer.extractive import (
@@ -63,11 +63,14 @@ class ExtractiveBackend:
             self.settings,
         )
 
-    def generate(self, request: GenerationRequest) -> Generation:
+    async def generate(self, request: GenerationRequest) -> Generation:
+        return self.compose_generation(request)
+
+    def compose_generation(self, request: GenerationRequest) -> Generation:
         answer = self.compose(request)
         return Generation(answer.text, answer.refused, answer.cited_refs)
 
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         answer = self.compose(request)
         if answer.refused:
             yield answer.text

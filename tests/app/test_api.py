@@ -35,7 +35,7 @@ def test_ask_contract_and_citations(client: TestClient) -> None:
     assert body["refused"] is False and body["degraded"] is False
     assert body["backend"] == "extractive"
     assert "16" in body["answer"]
-    assert set(body["timings_ms"]) == {"retrieval", "generation", "total"}
+    assert set(body["timings_ms"]) == {"rewrite", "retrieval", "generation", "total", "first_token"}
     refs = {c["ref"] for c in body["citations"]}
     assert [c["ref"] for c in body["citations"]] == list(range(1, len(refs) + 1))
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", body["answer"])}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -39,10 +40,10 @@ def test_hybrid_beats_dense_only_and_bm25_only(qa: QuestionAnswering) -> None:
 
 @pytest.mark.parametrize("item", ANSWERABLE, ids=lambda item: item["question"][:40])
 def test_answerable_questions_are_answered(qa: QuestionAnswering, item: dict[str, str]) -> None:
-    result = qa.ask(item["question"], 5)
+    result = asyncio.run(qa.ask(item["question"], 5))
     assert not result.generation.refused, result.generation.text
 
 
 def test_most_unanswerable_questions_are_refused(qa: QuestionAnswering) -> None:
-    refused = [qa.ask(item["question"], 5).generation.refused for item in UNANSWERABLE]
+    refused = [asyncio.run(qa.ask(item["question"], 5)).generation.refused for item in UNANSWERABLE]
     assert sum(refused) >= len(UNANSWERABLE) - 2, refused

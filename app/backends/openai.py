@@ -1,0 +1,218 @@
+"""Generated answers over the OpenAI-compatible Chat Completions protocol.
+
+One class serves vLLM, Ollama, llama.cpp's server, OpenAI and Azure OpenAI: they differ only in
+`base_url`, `model`, the key and (Azure) an `api-version` query parameter. The httpx client is
+handed in, so tests point it at a real server on loopback that misbehaves on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import httpx
+
+from app.answer.citations import check_answer
+from app.backends.base import BackendUnavailable
+from app.backends.prompts import (
+    PromptTemplates,
+    answer_messages,
+    clean_rewrite,
+    rewrite_messages,
+)
+from app.backends.retry import RETRYABLE_STATUS, RetryPolicy, next_delay, parse_retry_after
+from app.models import Generation, GenerationRequest, Turn
+
+logger = logging.getLogger("app.backends.openai")
+
+
+@dataclass(frozen=True)
+class OpenAIOptions:
+    model: str
+    max_tokens: int = 400
+    temperature: float = 0.1
+    max_passages: int = 5
+    deadline_s: float = 60.0
+    rewrite_deadline_s: float = 15.0
+    api_version: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def _content(data: Any) -> str:
+    try:
+        content = data["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError) as exc:
+        raise BackendUnavailable("malformed response: no choices[0].message.content") from exc
+    if not isinstance(content, str):
+        raise BackendUnavailable("malformed response: content is not text")
+    return content
+
+
+def _stream_delta(payload: str) -> tuple[str, bool]:
+    """The text of one streamed chunk and whether it carried a finish_reason."""
+    try:
+        event = json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise BackendUnavailable("malformed stream: a data line is not JSON") from exc
+    if not isinstance(event, dict):
+        raise BackendUnavailable("malformed stream: a data line is not an object")
+    choices = event.get("choices") or []
+    if not choices:  # usage-only chunks carry no choices
+        return "", False
+    choice = choices[0] if isinstance(choices[0], dict) else {}
+    delta = choice.get("delta") or {}
+    text = delta.get("content") if isinstance(delta, dict) else None
+    return (text if isinstance(text, str) else ""), bool(choice.get("finish_reason"))
+
+
+class OpenAIBackend:
+    name = "openai"
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        options: OpenAIOptions,
+        templates: PromptTemplates,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client = client
+        self.options = options
+        self._templates = templates
+        self._rng = rng or random.Random()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _body(self, messages: list[dict[str, str]], stream: bool, max_tokens: int) -> dict:
+        return {
+            "model": self.options.model,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": self.options.temperature,
+            "stream": stream,
+        }
+
+    def _prompt_passages(self, request: GenerationRequest) -> GenerationRequest:
+        passages = request.passages[: self.options.max_passages]
+        return GenerationRequest(
+            question=request.question,
+            language=request.language,
+            passages=passages,
+            question_vector=request.question_vector,
+        )
+
+    async def _open(self, body: dict, deadline: float) -> httpx.Response:
+        """Sends the request, retrying connect errors, 429 and 5xx within the deadline."""
+        params = {"api-version": self.options.api_version} if self.options.api_version else None
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BackendUnavailable(f"deadline passed after {attempt - 1} attempts")
+            retry_after: float | None = None
+            try:
+                with anyio.fail_after(remaining):
+                    response = await self._client.send(
+                        self._client.build_request(
+                            "POST", "chat/completions", json=body, params=params
+                        ),
+                        stream=True,
+                    )
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                reason = f"cannot connect ({type(exc).__name__})"
+            except (TimeoutError, httpx.TimeoutException) as exc:
+                raise BackendUnavailable("no response before the deadline") from exc
+            except httpx.HTTPError as exc:
+                raise BackendUnavailable(f"request failed ({type(exc).__name__})") from exc
+            else:
+                if response.status_code < 400:
+                    return response
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                await response.aclose()
+                reason = f"HTTP {response.status_code}"
+                if response.status_code not in RETRYABLE_STATUS:
+                    raise BackendUnavailable(reason)
+            delay = next_delay(
+                self.options.retry, attempt, deadline - time.monotonic(), retry_after, self._rng
+            )
+            if delay is None:
+                raise BackendUnavailable(f"{reason}; gave up after {attempt} attempts")
+            logger.info("LLM %s; retrying in %.2f s (attempt %d)", reason, delay, attempt + 1)
+            await anyio.sleep(delay)
+
+    async def _complete(
+        self, messages: list[dict[str, str]], max_tokens: int, budget: float
+    ) -> str:
+        deadline = time.monotonic() + budget
+        response = await self._open(self._body(messages, False, max_tokens), deadline)
+        try:
+            with anyio.fail_after(max(0.0, deadline - time.monotonic())):
+                raw = await response.aread()
+        except (TimeoutError, httpx.HTTPError) as exc:
+            raise BackendUnavailable(f"reading the answer failed ({type(exc).__name__})") from exc
+        finally:
+            await response.aclose()
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BackendUnavailable("malformed response: body is not JSON") from exc
+        return _content(data)
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        prompt = self._prompt_passages(request)
+        messages = answer_messages(
+            self._templates, request.question, request.language, prompt.passages
+        )
+        text = await self._complete(messages, self.options.max_tokens, self.options.deadline_s)
+        checked = check_answer(text, {p.ref for p in prompt.passages})
+        return Generation(
+            checked.text,
+            checked.refused,
+            checked.cited_refs,
+            unsupported_sentences=checked.unsupported_sentences,
+        )
+
+    def valid_refs(self, request: GenerationRequest) -> set[int]:
+        return {p.ref for p in self._prompt_passages(request).passages}
+
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
+        """Raw deltas as the model writes them; closing the iterator closes the connection."""
+        prompt = self._prompt_passages(request)
+        messages = answer_messages(
+            self._templates, request.question, request.language, prompt.passages
+        )
+        deadline = time.monotonic() + self.options.deadline_s
+        response = await self._open(self._body(messages, True, self.options.max_tokens), deadline)
+        finished = False
+        try:
+            async for line in response.aiter_lines():
+                if time.monotonic() > deadline:
+                    raise BackendUnavailable("the stream ran past its deadline")
+                if not line.startswith("data:"):
+                    continue  # blank separators, comments, event names
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    finished = True
+                    break
+                text, finish = _stream_delta(payload)
+                finished = finished or finish
+                if text:
+                    yield text
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(f"the stream broke ({type(exc).__name__})") from exc
+        finally:
+            await response.aclose()
+        if not finished:
+            raise BackendUnavailable("the stream ended before the answer was finished")
+
+    async def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        messages = rewrite_messages(self._templates, question, tuple(history))
+        text = await self._complete(messages, 80, self.options.rewrite_deadline_s)
+        return clean_rewrite(text, fallback=question)

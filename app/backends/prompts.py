@@ -1,0 +1,110 @@
+"""Renders the prompt files in `prompts/` into chat messages (pure once the files are read)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+from app.answer.language import REFUSALS, Language
+from app.models import Passage, Turn
+
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+TEMPLATE_FILES = ("system.txt", "answer.txt", "rewrite.txt")
+LANGUAGE_RULES: dict[Language, str] = {
+    "sv": "Svara på svenska.",
+    "en": "Frågan är på engelska: svara på engelska.",
+}
+# A document's text must never close its own <passage> block or open a new one.
+_TAG = re.compile(r"<\s*/?\s*passage", re.I)
+_MAX_HISTORY_CHARS = 600
+
+
+class PromptError(Exception):
+    """A prompt file is missing or has a field the code does not fill."""
+
+
+@dataclass(frozen=True)
+class PromptTemplates:
+    system: Template
+    answer: Template
+    rewrite: Template
+
+    @classmethod
+    def load(cls, directory: Path = PROMPTS_DIR) -> PromptTemplates:
+        try:
+            texts = [(directory / name).read_text(encoding="utf-8") for name in TEMPLATE_FILES]
+        except OSError as exc:
+            raise PromptError(f"cannot read prompt file: {exc}") from exc
+        return cls(*(Template(text.strip()) for text in texts))
+
+
+def defuse(text: str) -> str:
+    return _TAG.sub(lambda m: m.group(0).replace("<", "‹"), text)
+
+
+def _attribute(value: str) -> str:
+    return defuse(value).replace('"', "'").replace("\n", " ")
+
+
+def format_passages(passages: tuple[Passage, ...]) -> str:
+    blocks = []
+    for passage in passages:
+        chunk = passage.chunk
+        page = f' sida="{chunk.page_start}"' if chunk.page_start else ""
+        blocks.append(
+            f'<passage nr="{passage.ref}" dokument="{_attribute(chunk.title)}" '
+            f'avsnitt="{_attribute(chunk.section)}"{page}>\n{defuse(chunk.text)}\n</passage>'
+        )
+    return "\n\n".join(blocks)
+
+
+def _render(template: Template, name: str, **fields: str) -> str:
+    try:
+        return template.substitute(**fields)
+    except (KeyError, ValueError) as exc:
+        raise PromptError(f"prompt '{name}' has a field the code does not fill: {exc}") from exc
+
+
+def answer_messages(
+    templates: PromptTemplates, question: str, language: Language, passages: tuple[Passage, ...]
+) -> list[dict[str, str]]:
+    system = _render(
+        templates.system, "system.txt", refusal_sv=REFUSALS["sv"], refusal_en=REFUSALS["en"]
+    )
+    user = _render(
+        templates.answer,
+        "answer.txt",
+        passages=format_passages(passages),
+        question=question,
+        language_rule=LANGUAGE_RULES[language],
+        refusal=REFUSALS[language],
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def rewrite_messages(
+    templates: PromptTemplates, question: str, history: tuple[Turn, ...]
+) -> list[dict[str, str]]:
+    lines = []
+    for turn in history[-6:]:
+        speaker = "Användare" if turn.role == "user" else "Assistent"
+        content = " ".join(turn.content.split())[:_MAX_HISTORY_CHARS]
+        lines.append(f"{speaker}: {content}")
+    user = _render(templates.rewrite, "rewrite.txt", history="\n".join(lines), question=question)
+    return [{"role": "user", "content": user}]
+
+
+def clean_rewrite(text: str, fallback: str) -> str:
+    """The model's standalone question, or `fallback` when it wrote something else."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return fallback
+    candidate = re.sub(
+        r"^(fristående fråga|omskriven fråga|fråga)\s*:\s*", "", lines[0], flags=re.I
+    )
+    candidate = candidate.strip().strip("\"“”'").strip()
+    if not candidate or len(candidate) > 400:
+        return fallback
+    return candidate
