@@ -9,8 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
+from app.api.feedback import router as feedback_router
 from app.api.routes import router
+from app.api.security import SecurityHeadersMiddleware
+from app.api.ui import install_ui
 from app.components import build_question_answering
+from app.feedback.store import FEEDBACK_FILE, FeedbackStore
 from app.service import QuestionAnswering
 from app.settings import Settings, get_settings
 
@@ -29,9 +33,13 @@ def create_app(settings: Settings | None = None, qa: QuestionAnswering | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.qa = qa or build_question_answering(settings or get_settings())
+        resolved = settings or get_settings()
+        app.state.qa = qa or build_question_answering(resolved)
+        app.state.feedback = FeedbackStore(resolved.data_dir / FEEDBACK_FILE)
         logger.info("ready: %d passages", len(app.state.qa.store.chunks))
         yield
+        if qa is None:  # a shared system belongs to whoever built it
+            await app.state.qa.backends.aclose()
 
     app = FastAPI(
         title="Cyberstrategi – frågor och svar",
@@ -40,5 +48,8 @@ def create_app(settings: Settings | None = None, qa: QuestionAnswering | None = 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(router)
+    app.include_router(feedback_router)
+    install_ui(app)
     return app

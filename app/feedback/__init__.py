@@ -1,0 +1,1 @@
+"""Reader feedback on answers: validation, durable SQLite storage and export."""

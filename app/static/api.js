@@ -1,0 +1,102 @@
+// The service's HTTP API as the page uses it: ask (streamed or not), chunks, health, feedback.
+
+import { SseParser } from "./sse.js";
+
+export class ApiFailure extends Error {
+  constructor(message, code = "network_error", status = 0) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+async function failureFrom(response) {
+  try {
+    const body = await response.json();
+    if (body?.error?.message) {
+      return new ApiFailure(body.error.message, body.error.code, response.status);
+    }
+  } catch {
+    // not a JSON error body; fall through
+  }
+  return new ApiFailure(`HTTP ${response.status}`, "http_error", response.status);
+}
+
+async function request(url, options = {}) {
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiFailure("Tjänsten gick inte att nå.");
+  }
+  if (!response.ok) throw await failureFrom(response);
+  return response;
+}
+
+function parseData(event) {
+  try {
+    return JSON.parse(event.data);
+  } catch {
+    throw new ApiFailure("Tjänsten skickade ett oläsbart svar.", "bad_stream");
+  }
+}
+
+async function readStream(response, on) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const parser = new SseParser();
+  for (;;) {
+    const { value, done } = await reader.read();
+    const events = done ? parser.flush() : parser.push(decoder.decode(value, { stream: true }));
+    for (const event of events) {
+      const data = parseData(event);
+      if (event.event === "citations") on.citations(data);
+      else if (event.event === "delta") on.delta(data.text ?? "");
+      else if (event.event === "done") return data;
+      else if (event.event === "error") {
+        const error = data.error ?? {};
+        throw new ApiFailure(error.message ?? "Okänt fel.", error.code ?? "stream_error");
+      }
+    }
+    if (done) throw new ApiFailure("Svaret bröts innan det var klart.", "stream_incomplete");
+  }
+}
+
+/**
+ * Asks a question. Streams when the service answers with server-sent events and
+ * falls back to the plain JSON answer. `on.citations` and `on.delta` see the
+ * progress; the returned object is the complete, authoritative answer.
+ */
+export async function ask(body, signal, on) {
+  const response = await request("/ask", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify(body),
+    signal,
+  });
+  const type = response.headers.get("content-type") ?? "";
+  if (type.startsWith("text/event-stream")) return readStream(response, on);
+  const answer = await response.json();
+  on.citations({ citations: answer.citations, backend: answer.backend });
+  return answer;
+}
+
+export async function fetchChunk(chunkId, signal) {
+  const response = await request(`/chunks/${encodeURIComponent(chunkId)}`, { signal });
+  return response.json();
+}
+
+export async function fetchHealth() {
+  const response = await request("/health");
+  return response.json();
+}
+
+export async function postFeedback(body) {
+  const response = await request("/feedback", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return response.json();
+}
