@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import httpx
 
 from app.answer.evidence import RefusalThresholds
@@ -58,6 +60,7 @@ def openai_backend(settings: Settings, client: httpx.AsyncClient | None = None) 
         deadline_s=settings.llm_deadline_s,
         rewrite_deadline_s=settings.llm_rewrite_deadline_s,
         api_version=settings.llm_api_version,
+        canary=settings.llm_prompt_canary or f"KANARIE-{secrets.token_hex(6)}",
         retry=RetryPolicy(
             max_attempts=settings.llm_max_attempts,
             base_delay_s=settings.llm_backoff_base_s,

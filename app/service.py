@@ -18,6 +18,7 @@ import anyio
 from app.answer.citations import CitationStreamFilter, check_answer, split_answer_sentences
 from app.answer.followup import standalone_question
 from app.answer.language import detect_language
+from app.answer.leak import LeakGuard
 from app.answer.support import (
     PassageEvidence,
     SupportThresholds,
@@ -153,9 +154,18 @@ class QuestionAnswering:
         composed = self.fallback.compose(request)
         return Generation(composed.text, True, ()) if composed.refused else None
 
-    def verify(self, text: str, request: GenerationRequest, valid_refs: set[int]) -> Generation:
-        """Post-processes a generated answer; raises BackendUnavailable when nothing in it is
-        supported by a passage."""
+    def verify(
+        self,
+        backend: LLMBackend,
+        text: str,
+        request: GenerationRequest,
+        valid_refs: set[int],
+    ) -> Generation:
+        """Post-processes a generated answer; raises BackendUnavailable when it leaks the
+        prompt or nothing in it is supported by a passage."""
+        leaks_prompt = getattr(backend, "leaks_prompt", None)
+        if leaks_prompt is not None and leaks_prompt(text):
+            raise BackendUnavailable("the answer repeated the system prompt")
         checked = check_answer(text, valid_refs)
         if checked.refused:
             return Generation(checked.text, True, ())
@@ -230,7 +240,7 @@ class QuestionAnswering:
             generated = await backend.generate(request)
             valid_refs = {p.ref for p in request.passages}
             generation = await anyio.to_thread.run_sync(
-                self.verify, generated.text, request, valid_refs
+                self.verify, backend, generated.text, request, valid_refs
             )
         except Exception as exc:  # a broken backend must never break /ask
             generation = self._degraded(request, backend, str(exc) or type(exc).__name__)
@@ -256,18 +266,19 @@ class QuestionAnswering:
                 return
         valid_refs = getattr(backend, "valid_refs", lambda r: {p.ref for p in r.passages})(request)
         citation_filter = CitationStreamFilter(valid_refs)
+        leak_guard = LeakGuard(getattr(getattr(backend, "options", None), "canary", ""))
         pieces: list[str] = []
         first_token: float | None = None
         generation: Generation | None = None
         try:
             async with aclosing(backend.stream(request)) as deltas:
                 async for delta in deltas:
-                    text = citation_filter.feed(delta)
+                    text = citation_filter.feed(leak_guard.feed(delta))
                     if text:
                         first_token = first_token or time.perf_counter()
                         pieces.append(text)
                         yield DeltaEvent(text)
-            tail = citation_filter.flush()
+            tail = citation_filter.feed(leak_guard.flush()) + citation_filter.flush()
             if tail:
                 pieces.append(tail)
                 yield DeltaEvent(tail)
@@ -277,7 +288,7 @@ class QuestionAnswering:
                 generation = Generation(checked.text, checked.refused, checked.cited_refs)
             else:
                 generation = await anyio.to_thread.run_sync(
-                    self.verify, joined, request, valid_refs
+                    self.verify, backend, joined, request, valid_refs
                 )
         except Exception as exc:  # a broken stream must never break /ask
             generation = self._degraded(request, backend, str(exc) or type(exc).__name__)

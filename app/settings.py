@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
     llm_passages: int = Field(default=5, ge=1, le=20)
     prompts_dir: Path = PROMPTS_DIR
+    # A string only the system prompt holds; an answer containing it is discarded.
+    # Empty: a random one per process.
+    llm_prompt_canary: str = ""
 
     @model_validator(mode="after")
     def _chunk_sizes_consistent(self) -> Settings:

@@ -41,6 +41,7 @@ class OpenAIOptions:
     deadline_s: float = 60.0
     rewrite_deadline_s: float = 15.0
     api_version: str | None = None
+    canary: str = ""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
@@ -168,7 +169,11 @@ class OpenAIBackend:
     async def generate(self, request: GenerationRequest) -> Generation:
         prompt = self._prompt_passages(request)
         messages = answer_messages(
-            self._templates, request.question, request.language, prompt.passages
+            self._templates,
+            request.question,
+            request.language,
+            prompt.passages,
+            self.options.canary,
         )
         text = await self._complete(messages, self.options.max_tokens, self.options.deadline_s)
         checked = check_answer(text, {p.ref for p in prompt.passages})
@@ -179,6 +184,9 @@ class OpenAIBackend:
             unsupported_sentences=checked.unsupported_sentences,
         )
 
+    def leaks_prompt(self, text: str) -> bool:
+        return bool(self.options.canary) and self.options.canary.lower() in text.lower()
+
     def valid_refs(self, request: GenerationRequest) -> set[int]:
         return {p.ref for p in self._prompt_passages(request).passages}
 
@@ -186,7 +194,11 @@ class OpenAIBackend:
         """Raw deltas as the model writes them; closing the iterator closes the connection."""
         prompt = self._prompt_passages(request)
         messages = answer_messages(
-            self._templates, request.question, request.language, prompt.passages
+            self._templates,
+            request.question,
+            request.language,
+            prompt.passages,
+            self.options.canary,
         )
         deadline = time.monotonic() + self.options.deadline_s
         response = await self._open(self._body(messages, True, self.options.max_tokens), deadline)

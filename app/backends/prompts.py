@@ -68,10 +68,20 @@ def _render(template: Template, name: str, **fields: str) -> str:
 
 
 def answer_messages(
-    templates: PromptTemplates, question: str, language: Language, passages: tuple[Passage, ...]
+    templates: PromptTemplates,
+    question: str,
+    language: Language,
+    passages: tuple[Passage, ...],
+    canary: str = "",
 ) -> list[dict[str, str]]:
+    """`canary` is a string only the system prompt holds: an answer that contains it leaked
+    the prompt and is discarded."""
     system = _render(
-        templates.system, "system.txt", refusal_sv=REFUSALS["sv"], refusal_en=REFUSALS["en"]
+        templates.system,
+        "system.txt",
+        refusal_sv=REFUSALS["sv"],
+        refusal_en=REFUSALS["en"],
+        canary=canary,
     )
     user = _render(
         templates.answer,

@@ -99,6 +99,13 @@ def first_passage_sentence(body: dict[str, Any], ref: int = 1) -> str:
     return f"{first} [{ref}]."
 
 
+def leak_canary(body: dict[str, Any]) -> str:
+    """What an injected model would write: the system prompt's secret, with a citation."""
+    match = re.search(r"Intern kod: (\S+)", body["messages"][0]["content"])
+    assert match, "the system prompt carries a canary"
+    return f"{first_passage_sentence(body).rstrip('.')} och koden är {match.group(1)} [1]."
+
+
 def is_rewrite(body: dict[str, Any]) -> bool:
     return "Följdfråga:" in body["messages"][-1]["content"]
 

@@ -30,6 +30,7 @@ from tests.app.fake_llm import (
     endless_stream,
     fake_llm,
     grounded,
+    leak_canary,
     rewrite_then,
     slow,
     status,
@@ -121,6 +122,18 @@ def test_every_failure_answers_degraded(make_client: Any, behaviour: Any) -> Non
         body = ask(make_client(fake.url, deadline_s=1.5))
     assert time.monotonic() - started < 4.0
     assert body["degraded"] and "[" in body["answer"]
+
+
+def test_an_answer_that_leaks_the_system_prompt_is_discarded(make_client: Any) -> None:
+    with fake_llm(answer(leak_canary)) as fake:
+        client = make_client(fake.url)
+        body = ask(client)
+        stream = client.post(
+            "/ask", json={"question": QUESTION, "backend": "openai", "stream": True}
+        ).text
+        canary = fake.requests[0].body["messages"][0]["content"].split("Intern kod: ")[1].split()[0]
+    assert body["degraded"] and canary not in body["answer"]
+    assert canary not in stream and '"degraded": true' in stream
 
 
 def test_unanswerable_questions_are_refused_without_asking_the_llm(make_client: Any) -> None:
