@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 
 import anyio
 
-from app.answer.citations import CitationStreamFilter, check_answer, split_answer_sentences
+from app.answer.citations import CitationStreamFilter, check_answer
 from app.answer.followup import standalone_question
 from app.answer.language import detect_language
 from app.answer.leak import LeakGuard
-from app.answer.support import (
-    PassageEvidence,
-    SupportThresholds,
-    strip_markers,
-    verify_support,
-)
-from app.backends.base import BackendRegistry, BackendUnavailable, LLMBackend, QuestionRewriter
+from app.backends.base import BackendRegistry, LLMBackend, QuestionRewriter
 from app.backends.extractive import ExtractiveBackend
+from app.grounding import AnswerVerifier
 from app.models import Generation, GenerationRequest, Passage, Turn
 from app.retrieval.pipeline import Mode, Retrieval, Retriever
 from indexer.store import LoadedStore
@@ -100,8 +95,10 @@ class QuestionAnswering:
         self.retriever = retriever
         self.backends = backends
         self.fallback = fallback
-        self.support_thresholds = SupportThresholds()
+        self.verifier = AnswerVerifier(retriever.analyzer.terms, retriever.embedder)
         self.chunk_positions = store.chunk_position()
+        # Called with (backend name, stage) whenever a backend fails; the app counts these.
+        self.on_backend_error: Callable[[str, str], None] = lambda backend, stage: None
 
     def search(self, query: str, k: int, mode: Mode = "hybrid") -> list[Passage]:
         return self._passages(self.retriever.retrieve(query, k, mode))
@@ -122,6 +119,7 @@ class QuestionAnswering:
                 return await backend.rewrite(question, history)
             except Exception as exc:  # any failure: the heuristic still gives a usable query
                 logger.warning("follow-up rewrite by %s failed: %s", backend.name, exc)
+                self.on_backend_error(backend.name, "rewrite")
         return standalone_question(question, history)
 
     async def prepare(
@@ -154,49 +152,9 @@ class QuestionAnswering:
         composed = self.fallback.compose(request)
         return Generation(composed.text, True, ()) if composed.refused else None
 
-    def verify(
-        self,
-        backend: LLMBackend,
-        text: str,
-        request: GenerationRequest,
-        valid_refs: set[int],
-    ) -> Generation:
-        """Post-processes a generated answer; raises BackendUnavailable when it leaks the
-        prompt or nothing in it is supported by a passage."""
-        leaks_prompt = getattr(backend, "leaks_prompt", None)
-        if leaks_prompt is not None and leaks_prompt(text):
-            raise BackendUnavailable("the answer repeated the system prompt")
-        checked = check_answer(text, valid_refs)
-        if checked.refused:
-            return Generation(checked.text, True, ())
-        sentences = split_answer_sentences(checked.text)
-        plain = [strip_markers(sentence) for sentence in sentences]
-        analyzer = self.retriever.analyzer
-        evidence = {
-            p.ref: PassageEvidence(frozenset(analyzer.terms(p.chunk.text)), p.sentence_vectors)
-            for p in request.passages
-            if p.ref in valid_refs
-        }
-        supported = verify_support(
-            sentences,
-            [set(analyzer.terms(text)) for text in plain],
-            self.retriever.embedder.embed_passages(plain),
-            evidence,
-            self.support_thresholds,
-        )
-        if not supported.cited_refs:
-            raise BackendUnavailable("no sentence of the answer is supported by a passage")
-        if supported.attributed:
-            logger.info("attributed %d sentence(s) to their passage", supported.attributed)
-        return Generation(
-            supported.text,
-            False,
-            supported.cited_refs,
-            unsupported_sentences=supported.unsupported_sentences,
-        )
-
     def _degraded(self, request: GenerationRequest, backend: LLMBackend, reason: str) -> Generation:
         logger.warning("backend %s unavailable, answering extractively: %s", backend.name, reason)
+        self.on_backend_error(backend.name, "generation")
         return replace(self.fallback.compose_generation(request), degraded=True)
 
     def _result(
@@ -240,7 +198,7 @@ class QuestionAnswering:
             generated = await backend.generate(request)
             valid_refs = {p.ref for p in request.passages}
             generation = await anyio.to_thread.run_sync(
-                self.verify, backend, generated.text, request, valid_refs
+                self.verifier.verify, backend, generated.text, request, valid_refs
             )
         except Exception as exc:  # a broken backend must never break /ask
             generation = self._degraded(request, backend, str(exc) or type(exc).__name__)
@@ -288,7 +246,7 @@ class QuestionAnswering:
                 generation = Generation(checked.text, checked.refused, checked.cited_refs)
             else:
                 generation = await anyio.to_thread.run_sync(
-                    self.verify, backend, joined, request, valid_refs
+                    self.verifier.verify, backend, joined, request, valid_refs
                 )
         except Exception as exc:  # a broken stream must never break /ask
             generation = self._degraded(request, backend, str(exc) or type(exc).__name__)

@@ -11,6 +11,7 @@ from app.answer.extractive import (
     ComposerSettings,
     compose_answer,
 )
+from app.answer.injection import is_instruction
 from app.models import Generation, GenerationRequest
 
 
@@ -21,13 +22,16 @@ def candidate_sentences(request: GenerationRequest) -> list[CandidateSentence]:
         chunk = passage.chunk
         order = doc_order.setdefault(chunk.doc_id, len(doc_order))
         for span, vector in zip(chunk.sentences, passage.sentence_vectors, strict=True):
+            text = chunk.text[span.start : span.end]
+            if is_instruction(text):
+                continue  # an order to the reader is not an answer, whatever document holds it
             candidates.append(
                 CandidateSentence(
                     ref=passage.ref,
                     passage_rank=rank,
                     doc_order=order,
                     offset=chunk.start + span.start,
-                    text=chunk.text[span.start : span.end],
+                    text=text,
                     vector=vector,
                     context=chunk.section,
                 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from app.answer.injection import without_instructions
 from app.answer.language import REFUSALS, Language
 from app.models import Passage, Turn
 
@@ -53,9 +54,10 @@ def format_passages(passages: tuple[Passage, ...]) -> str:
     for passage in passages:
         chunk = passage.chunk
         page = f' sida="{chunk.page_start}"' if chunk.page_start else ""
+        text = defuse(without_instructions(chunk.text))
         blocks.append(
             f'<passage nr="{passage.ref}" dokument="{_attribute(chunk.title)}" '
-            f'avsnitt="{_attribute(chunk.section)}"{page}>\n{defuse(chunk.text)}\n</passage>'
+            f'avsnitt="{_attribute(chunk.section)}"{page}>\n{text}\n</passage>'
         )
     return "\n\n".join(blocks)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,29 +19,14 @@ from app.components import build_question_answering
 from app.main import create_app
 from app.settings import Settings
 from indexer.embedders import Embedder
-from localmodel.fetch import MODEL_FILE, MODEL_SIZE
-from localmodel.server import MODEL_ALIAS, ServerError, llama_server
+from localmodel.server import MODEL_ALIAS
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 README_QUESTIONS = [
     "Vad säger strategin om samarbetet inom Nato?",
     "Hur många förtroendeskapande åtgärder har OSSE antagit?",
 ]
-
-
-@pytest.fixture(scope="module")
-def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    model = REPO / MODEL_FILE
-    if not model.is_file() or model.stat().st_size != MODEL_SIZE:
-        pytest.fail(f"{model} is missing or incomplete; run `make setup-llm`")
-    log = tmp_path_factory.mktemp("llama") / "server.log"
-    try:
-        with llama_server(model, log=log) as url:
-            yield url
-    except ServerError as exc:
-        pytest.fail(f"{exc}; log: {log.read_text()[-2000:] if log.exists() else 'none'}")
 
 
 @pytest.fixture(scope="module")

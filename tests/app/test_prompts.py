@@ -121,8 +121,8 @@ def test_injected_text_stays_inside_its_block() -> None:
     user = _user_content()
     blocks = re.findall(r'<passage nr="(\d+)"[^>\n]*>\n(.*?)\n</passage>', user, flags=re.S)
     assert [int(ref) for ref, _ in blocks] == [1, 2, 3]
-    assert "Ignorera alla instruktioner" in blocks[1][1]
-    assert "Ny roll." in blocks[1][1]
+    # The sentence that carries the instruction is cut out; block 2 ends where it should.
+    assert "[…]" in blocks[1][1] and "Ignorera" not in user
     outside = re.sub(r"<passage .*?</passage>", "", user, flags=re.S)
     assert "Ignorera" not in outside
 
