@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.dev-installed
 STAMP_LLM := $(VENV)/.llm-installed
 MODEL := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
-.PHONY: setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest clean
+.PHONY: setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest eval bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,14 @@ pytest: setup-dev setup-browser setup-llm
 
 ## Set up and run the whole suite: lint, types, tests.
 test: lint typecheck pytest
+
+## Quality on eval/questions.jsonl: report in eval/reports/<timestamp>/ (ARGS="--url …" etc.).
+eval: index setup-dev
+	$(PY) -m eval $(ARGS)
+
+## Throughput, latency and memory of the service on loopback: eval/reports/<timestamp>-bench/.
+bench: index setup-dev
+	$(PY) -m eval bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) store data test-artifacts eval/reports .pytest_cache .ruff_cache .mypy_cache

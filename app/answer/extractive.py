@@ -35,6 +35,9 @@ class ComposerSettings:
     duplicate_overlap: float = 0.6
     # How far below the best sentence an answer of the expected type may be found.
     typed_margin: float = 0.06
+    # A name whose terms all have a lower IDF occurs in most passages ("Sverige", "EU"):
+    # it is what the documents are about, not an answer to "which country/agency?".
+    common_name_idf: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,16 @@ def compose_answer(
     best = scores[order[0]]
     answer_type = expected_answer_type(question)
     if answer_type is not None:
+
+        def is_common(name: str) -> bool:
+            terms = terms_of(name)
+            return bool(terms) and max(idf.get(t, 0.0) for t in terms) < settings.common_name_idf
+
         typed = [
             int(i)
             for i in order
             if scores[i] >= best - settings.typed_margin
-            and satisfies(answer_type, pool[i].text, question)
+            and satisfies(answer_type, pool[i].text, question, is_common)
         ]
         if not typed:
             return ComposedAnswer(REFUSALS[language], True, (), (), coverage, assessment.similarity)

@@ -1,0 +1,227 @@
+"""`python -m eval bench`: throughput, latency, build time and memory of the HTTP service.
+
+Starts `python -m app` on loopback (or uses --url), then runs /search and /ask (extractive)
+at each concurrency level with a fixed number of requests (or seconds) per level, bounded by
+--max-seconds overall. Writes eval/reports/<timestamp>-bench/ (report.md, results.json,
+charts). The speed figures of the project come from here, not from `python -m eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from eval import charts
+from eval.checker import load_questions
+from eval.cli import QUESTIONS, OneLineParser
+from eval.load import LoadLevel, ServiceProcess, level_summary, parse_levels, rss_mb, sample_rss
+from eval.report import REPORTS, new_report_dir, render_bench, write_report
+from eval.runner import retrieval_query
+
+ENDPOINTS = ("search", "ask")
+
+
+def _levels(raw: str) -> list[int]:
+    try:
+        return parse_levels(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive(kind: type) -> Any:
+    def parse(raw: str) -> Any:
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{raw!r} is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {raw}")
+        return value
+
+    return parse
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(prog="python -m eval bench", description=__doc__)
+    add = parser.add_argument
+    add("--url", help="benchmark a running service instead of starting one")
+    add("--pid", type=int, help="with --url: the server's process id, for its memory (RSS)")
+    add("--api-key", help="sent as `Authorization: Bearer KEY`")
+    add(
+        "--service-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="environment of the started service (default: RAG_RATE_LIMIT_PER_MINUTE=0)",
+    )
+    add("--levels", type=_levels, default=[1, 8, 32], help="concurrency levels (default 1,8,32)")
+    add("--requests", type=_positive(int), default=200, help="requests per endpoint and level")
+    add("--seconds", type=_positive(float), help="run each level for this long instead")
+    add("--max-seconds", type=_positive(float), default=300.0, help="overall time bound")
+    add("--startup-timeout", type=_positive(float), default=180.0)
+    add("--time-build", action="store_true", help="also time `python -m indexer build` (tmp dir)")
+    add("--questions", type=Path, default=QUESTIONS)
+    add("--reports", type=Path, default=REPORTS)
+    add("--no-charts", action="store_true")
+    return parser
+
+
+# One client from one address: a per-client rate limit would measure the limiter.
+SERVICE_ENV = {"RAG_RATE_LIMIT_PER_MINUTE": "0"}
+
+
+def service_env(args: argparse.Namespace) -> dict[str, str]:
+    env = dict(SERVICE_ENV)
+    for spec in args.service_env:
+        key, sep, value = spec.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--service-env expects KEY=VALUE, got {spec!r}")
+        env[key] = value
+    return env
+
+
+def request_bodies(questions: Path) -> dict[str, list[dict[str, Any]]]:
+    items = load_questions(questions)
+    return {
+        "search": [{"query": retrieval_query(item), "k": 5} for item in items],
+        "ask": [
+            {
+                "question": item.question,
+                "k": 5,
+                "history": [{"role": t.role, "content": t.content} for t in item.history],
+                "backend": "extractive",
+            }
+            for item in items
+        ],
+    }
+
+
+def time_build(folder: Path) -> dict[str, Any]:
+    """Wall time of a fresh `python -m indexer build` into a temporary store."""
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "indexer", "build", "--store", tmp, "--force", "--quiet"]
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - started
+    (folder / "build.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    return {"command": shlex.join(command[1:]), "status": done.returncode, "wall_s": seconds}
+
+
+async def run_levels(
+    url: str, pid: int | None, bodies: dict[str, list[dict[str, Any]]], args: argparse.Namespace
+) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, list[float]]]:
+    limits = httpx.Limits(max_connections=max(args.levels) + 4)
+    deadline = time.perf_counter() + args.max_seconds
+    rows: list[dict[str, Any]] = []
+    raw: dict[str, list[float]] = {}
+    headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
+    async with httpx.AsyncClient(
+        base_url=url, timeout=120.0, limits=limits, headers=headers
+    ) as client:
+        health = (await client.get("/health")).json()
+        for endpoint in ENDPOINTS:  # warm-up: first requests load lazy parts
+            await LoadLevel(client, f"/{endpoint}", bodies[endpoint], 1, requests=5).run()
+        memory: dict[str, Any] = {"rest_mb": rss_mb(pid)}
+        samples: list[float] = []
+        stop = asyncio.Event()
+        sampler = asyncio.create_task(sample_rss(pid, samples, stop))
+        for endpoint in ENDPOINTS:
+            for level in args.levels:
+                if time.perf_counter() >= deadline:
+                    rows.append({"endpoint": endpoint, "concurrency": level, "skipped": True})
+                    continue
+                count = None if args.seconds else args.requests
+                load = LoadLevel(
+                    client, f"/{endpoint}", bodies[endpoint], level, count, args.seconds
+                )
+                elapsed = await load.run()
+                rows.append(level_summary(endpoint, level, load.latencies_ms, load.errors, elapsed))
+                if level in (min(args.levels), max(args.levels)):
+                    raw[f"/{endpoint} c={level} (ms)"] = load.latencies_ms
+        stop.set()
+        await sampler
+        memory["peak_under_load_mb"] = max(samples) if samples else None
+        memory["after_mb"] = rss_mb(pid)
+    return rows, {"health": health, "memory": memory}, raw
+
+
+async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    bodies = request_bodies(args.questions)
+    service = None if args.url else ServiceProcess(folder / "service.log", service_env(args))
+    try:
+        if service is not None:
+            started = time.perf_counter()
+            await service.wait_ready(args.startup_timeout)
+            startup_s = time.perf_counter() - started
+        url = args.url or service.url  # type: ignore[union-attr]
+        pid = args.pid if args.url else service.pid  # type: ignore[union-attr]
+        rows, extra, raw = await run_levels(url, pid, bodies, args)
+    finally:
+        if service is not None:
+            service.stop()
+    store = extra["health"]["store"]
+    index: dict[str, Any] = {
+        "chunk_count": store["chunk_count"],
+        "build_seconds (manifest)": store["build_seconds"],
+        "build_ms_per_chunk (manifest)": 1000 * store["build_seconds"] / store["chunk_count"],
+    }
+    if service is not None:
+        index["service_startup_s"] = round(startup_s, 2)
+    if args.time_build:
+        build = time_build(folder)
+        index["build_wall_s (fresh build)"] = round(build["wall_s"], 2)
+        index["build_ms_per_chunk (fresh build)"] = 1000 * build["wall_s"] / store["chunk_count"]
+    return {"levels": rows, "memory": extra["memory"], "index": index, "raw": raw}
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.pid is not None and not args.url:
+        print("python -m eval bench: error: --pid only goes with --url", file=sys.stderr)
+        return 2
+    try:
+        service_env(args)
+    except ValueError as exc:
+        print(f"python -m eval bench: error: {exc}", file=sys.stderr)
+        return 2
+    folder = new_report_dir("-bench", root=args.reports)
+    started = datetime.now().isoformat(timespec="seconds")
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    try:
+        results = asyncio.run(bench(args, folder))
+    except (RuntimeError, httpx.HTTPError, OSError, ValueError) as exc:
+        print(f"python -m eval bench: error: {exc} (see {folder})", file=sys.stderr)
+        return 1
+    raw = results.pop("raw")
+    results["meta"] = {
+        "started": started,
+        "target": args.url or "python -m app on loopback (started by the benchmark)",
+        "command": shlex.join(["python", "-m", "eval", "bench", *argv]),
+        "cpus": os.cpu_count(),
+        "load_average_at_start": load_at_start,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "requests_per_level": None if args.seconds else args.requests,
+        "seconds_per_level": args.seconds,
+        "service_env": None if args.url else service_env(args),
+    }
+    chart_names: list[str] = []
+    if not args.no_charts:
+        done = [r for r in results["levels"] if not r.get("skipped")]
+        made = [charts.throughput_chart(folder, done), charts.latency_histograms(folder, raw)]
+        chart_names = [name for name in made if name]
+    markdown = render_bench(results, chart_names)
+    write_report(folder, results, markdown)
+    print(markdown)
+    print(f"report: {folder / 'report.md'}")
+    return 0
