@@ -8,12 +8,30 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from localmodel.fetch import MODEL_FILE, ModelError, ensure_model
 from localmodel.server import MODEL_ALIAS, ServerError, llama_server
+
+
+def serve_app() -> int:
+    """Runs the service until it exits or this process is told to stop; never leaves it behind."""
+    service = subprocess.Popen([sys.executable, "-m", "app"])
+
+    def stop(signum: int, frame: object) -> None:
+        service.terminate()
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return service.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if service.poll() is None:
+            service.terminate()
+            service.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
             }
             for name, value in env.items():
                 os.environ.setdefault(name, value)
-            return subprocess.call([sys.executable, "-m", "app"])
+            return serve_app()
     except (ModelError, ServerError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
