@@ -8,12 +8,16 @@ import sys
 
 import uvicorn
 
+from app.api.access import AccessConfigError
 from app.backends.base import UnknownBackendError
 from app.backends.prompts import PromptError
+from app.logs import configure_logging
 from app.retrieval.rerank import RerankerError
 from app.settings import SettingsError, load_settings
 from indexer.embedders import EmbedderError
 from indexer.store import StoreError
+
+logger = logging.getLogger("app")
 
 
 def main() -> int:
@@ -21,14 +25,15 @@ def main() -> int:
     parser.add_argument("--host", help="bind address (default RAG_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default RAG_PORT, 8000)")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings()
+        configure_logging(settings.log_format, settings.log_level)
         # Load everything before binding the port: the service never starts half-working.
         from app.components import build_question_answering
         from app.main import create_app
 
         qa = build_question_answering(settings)
+        app = create_app(settings, qa=qa, reload_on_sighup=True)
     except (
         SettingsError,
         StoreError,
@@ -36,11 +41,23 @@ def main() -> int:
         RerankerError,
         PromptError,
         UnknownBackendError,
+        AccessConfigError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings, qa=qa)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port)
+    # SIGTERM/SIGINT: uvicorn stops accepting, lets requests in flight finish (at most
+    # RAG_GRACEFUL_SHUTDOWN_S), runs the lifespan's shutdown, then exits. Our middleware
+    # resolves X-Forwarded-For itself, only from RAG_TRUSTED_PROXIES: uvicorn's is off.
+    uvicorn.run(
+        app,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        timeout_graceful_shutdown=settings.graceful_shutdown_s,
+        proxy_headers=False,
+        server_header=False,
+        access_log=False,
+        log_config=None,
+    )
     return 0
 
 

@@ -93,6 +93,13 @@ def build_backends(settings: Settings, extractive: ExtractiveBackend) -> Backend
     return BackendRegistry(backends, settings.default_backend)
 
 
+def backend_names(settings: Settings) -> list[str]:
+    """The names build_backends configures (for the API schema, before anything loads)."""
+    return sorted(
+        [ExtractiveBackend.name, *([OpenAIBackend.name] if settings.llm_base_url else [])]
+    )
+
+
 def build_question_answering(
     settings: Settings, embedder: Embedder | None = None
 ) -> QuestionAnswering:

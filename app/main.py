@@ -7,14 +7,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
+from app.api.access import AccessMiddleware, load_access_policy
+from app.api.admin import StoreReloader, install_sighup
+from app.api.admin import router as admin_router
+from app.api.ask import AskLimits
+from app.api.ask import router as ask_router
+from app.api.body_limit import BodyLimitMiddleware
+from app.api.context import RequestContextMiddleware
 from app.api.errors import install_error_handlers
 from app.api.feedback import router as feedback_router
+from app.api.openapi import describe_backends
 from app.api.routes import router
 from app.api.security import SecurityHeadersMiddleware
 from app.api.ui import install_ui
-from app.components import build_question_answering
+from app.components import backend_names, build_question_answering
 from app.feedback.store import FEEDBACK_FILE, FeedbackStore
+from app.limits.bucket import RateLimiter
+from app.limits.gate import GenerationGate
+from app.metrics import Metrics
 from app.service import QuestionAnswering
 from app.settings import Settings, get_settings
 
@@ -28,17 +40,39 @@ inte besvarar frågan säger tjänsten det i stället för att gissa.
 """
 
 
-def create_app(settings: Settings | None = None, qa: QuestionAnswering | None = None) -> FastAPI:
-    """`qa` lets tests share one loaded system between apps."""
+def create_app(
+    settings: Settings | None = None,
+    qa: QuestionAnswering | None = None,
+    reload_on_sighup: bool = False,
+) -> FastAPI:
+    """`qa` lets tests share one loaded system between apps; `python -m app` sets
+    `reload_on_sighup`. A bad key file raises AccessConfigError here, before serving."""
+    resolved = settings or get_settings()
+    access = load_access_policy(resolved)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        resolved = settings or get_settings()
         app.state.qa = qa or build_question_answering(resolved)
-        app.state.feedback = FeedbackStore(resolved.data_dir / FEEDBACK_FILE)
+        app.state.qa.on_backend_error = metrics.backend_error
+        app.state.feedback = FeedbackStore(
+            resolved.data_dir / FEEDBACK_FILE,
+            busy_timeout_s=resolved.feedback_busy_timeout_s,
+            max_bytes=int(resolved.feedback_max_mb * 1024 * 1024),
+        )
+        gate = GenerationGate(resolved.max_concurrent_generations, resolved.generation_queue)
+        metrics.watch_gate(lambda: gate.active, lambda: gate.waiting)
+        metrics.set_store(app.state.qa.store.manifest)
+        app.state.ask_limits = AskLimits(gate, resolved.request_deadline_s, metrics)
+        reloader = StoreReloader(app.state, resolved, metrics, shared=qa)
+        app.state.reloader = reloader
+        uninstall = install_sighup(reloader) if reload_on_sighup else None
         logger.info("ready: %d passages", len(app.state.qa.store.chunks))
         yield
-        if qa is None:  # a shared system belongs to whoever built it
+        if uninstall is not None:
+            uninstall()
+        await reloader.aclose()
+        if app.state.qa is not qa:  # a shared system belongs to whoever built it
             await app.state.qa.backends.aclose()
 
     app = FastAPI(
@@ -47,9 +81,32 @@ def create_app(settings: Settings | None = None, qa: QuestionAnswering | None = 
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.access = access
+    app.state.metrics = metrics
     install_error_handlers(app)
+    # Added innermost first: a request meets them in the reverse order.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=resolved.max_body_bytes)
+    limiter = (
+        RateLimiter(resolved.rate_limit_per_minute, resolved.rate_limit_burst)
+        if resolved.rate_limit_per_minute > 0
+        else None
+    )
+    app.add_middleware(AccessMiddleware, policy=access, limiter=limiter)
+    if resolved.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=resolved.cors_origin_list,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(router)
+    app.include_router(ask_router)
     app.include_router(feedback_router)
+    app.include_router(admin_router)
     install_ui(app)
+    describe_backends(app, backend_names(resolved))
     return app

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.schema_types import NOT_BLANK, JsonBool, JsonInt
+
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20
 MAX_HISTORY_TURNS = 20
@@ -39,8 +41,9 @@ class SearchRequest(BaseModel):
         max_length=MAX_QUESTION_CHARS,
         description="Sökfråga på svenska eller engelska.",
         examples=["Vad säger strategin om Nato?"],
+        json_schema_extra=NOT_BLANK,
     )
-    k: int = Field(default=5, ge=1, le=MAX_K, description="Antal träffar (1–20).")
+    k: JsonInt = Field(default=5, ge=1, le=MAX_K, description="Antal träffar (1–20).")
 
     _strip = field_validator("query")(_not_blank)
 
@@ -67,8 +70,9 @@ class AskRequest(BaseModel):
         max_length=MAX_QUESTION_CHARS,
         description="Frågan, på svenska eller engelska (högst 2 000 tecken).",
         examples=["Vad säger strategin om samarbetet inom Nato?"],
+        json_schema_extra=NOT_BLANK,
     )
-    k: int = Field(default=5, ge=1, le=MAX_K, description="Antal passager att hämta (1–20).")
+    k: JsonInt = Field(default=5, ge=1, le=MAX_K, description="Antal passager att hämta (1–20).")
     history: list[HistoryTurn] = Field(
         default_factory=list,
         max_length=MAX_HISTORY_TURNS,
@@ -80,7 +84,7 @@ class AskRequest(BaseModel):
         "Giltiga namn finns i GET /health.",
         examples=["extractive"],
     )
-    stream: bool = Field(
+    stream: JsonBool = Field(
         default=False,
         description="Sant: svaret strömmas som server-sent events (citations, delta…, done). "
         "Samma sak som headern Accept: text/event-stream.",
@@ -202,3 +206,8 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded"] = Field(description="'reloaded' när det nya indexet används.")
+    store: StoreSummary = Field(description="Indexet som nu används.")

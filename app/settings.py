@@ -6,9 +6,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.access.keys import parse_key_list
+from app.access.networks import parse_networks
 from app.backends.prompts import PROMPTS_DIR
 
 
@@ -31,11 +33,31 @@ class Settings(BaseSettings):
     # Service
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    graceful_shutdown_s: int = Field(default=30, ge=1, le=3600)
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Access (see README, "Running in production")
+    api_keys: str | None = Field(default=None, description="Comma-separated name:sha256hex")
+    api_keys_file: Path | None = Field(default=None, description="Lines of name:sha256hex")
+    trusted_user_header: str | None = Field(default=None, description="e.g. X-Forwarded-User")
+    trusted_proxies: str = Field(default="", description="Comma-separated IPs or CIDRs")
+    cors_origins: str = Field(default="", description="Comma-separated origins")
+
+    # Limits
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
+    rate_limit_per_minute: float = Field(default=120.0, ge=0)  # 0 turns the limit off
+    rate_limit_burst: int = Field(default=30, ge=1, le=10_000)
+    max_concurrent_generations: int = Field(default=4, ge=1, le=256)
+    generation_queue: int = Field(default=8, ge=0, le=10_000)
+    request_deadline_s: float = Field(default=120.0, gt=0, le=3600)
+    feedback_busy_timeout_s: float = Field(default=5.0, ge=0, le=120)
+    feedback_max_mb: float = Field(default=512.0, gt=0)
 
     # Retrieval
     dense_candidates: int = Field(default=30, ge=1, le=500)
     lexical_candidates: int = Field(default=30, ge=1, le=500)
-    rrf_k: float = Field(default=60.0, gt=0)
+    rrf_k: float = Field(default=10.0, gt=0)
     dense_weight: float = Field(default=1.0, ge=0)
     lexical_weight: float = Field(default=1.0, ge=0)
     english_lexical_weight: float = Field(default=0.3, ge=0)
@@ -73,6 +95,38 @@ class Settings(BaseSettings):
     # Empty: a random one per process.
     llm_prompt_canary: str = ""
 
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_well_formed(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_key_list(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_well_formed(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator("trusted_user_header", "api_keys_file", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
     @model_validator(mode="after")
     def _chunk_sizes_consistent(self) -> Settings:
         if self.chunk_target_words > self.chunk_max_words:
@@ -83,6 +137,8 @@ class Settings(BaseSettings):
             raise ValueError("RAG_DEFAULT_BACKEND=openai needs RAG_LLM_BASE_URL")
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
             raise ValueError("RAG_LLM_BASE_URL must start with http:// or https://")
+        if self.trusted_user_header and not self.trusted_proxies.strip():
+            raise ValueError("RAG_TRUSTED_USER_HEADER needs RAG_TRUSTED_PROXIES (the proxy's IPs)")
         return self
 
 

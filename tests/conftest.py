@@ -58,6 +58,9 @@ def settings(
         store_dir=store_dir,
         corpus_dir=corpus_dir,
         data_dir=tmp_path_factory.mktemp("data"),
+        # Tests fire requests far faster than people; tests/app/test_app_limits.py turns the
+        # per-client rate limit back on.
+        rate_limit_per_minute=0,
         _env_file=None,  # type: ignore[call-arg]
     )
 

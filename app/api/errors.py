@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.backends.base import UnknownBackendError
-from app.schemas import MAX_HISTORY_TURNS, MAX_K, MAX_QUESTION_CHARS
+from app.schemas import MAX_HISTORY_TURNS, MAX_K, MAX_QUESTION_CHARS, ErrorResponse
 
 logger = logging.getLogger("app.errors")
 
@@ -25,6 +25,36 @@ ALLOWED: dict[str, str] = {
     "content": "text of 1–8000 characters",
     "backend": "a backend name from GET /health, or null",
 }
+
+
+# How each error status is described in the OpenAPI document (in Swedish, like the rest).
+ERROR_DESCRIPTIONS: dict[int, str] = {
+    400: "Ogiltig JSON.",
+    401: "API-nyckel saknas eller är ogiltig (när nycklar är påslagna).",
+    403: "Inte tillåtet härifrån.",
+    404: "Finns inte.",
+    409: "Kunde inte utföras i nuvarande läge.",
+    413: "För stor begäran.",
+    415: "Fel Content-Type.",
+    422: "Ogiltiga fält.",
+    429: "För många förfrågningar; se Retry-After.",
+    503: "Tillfälligt otillgänglig; se Retry-After.",
+    504: "Inget svar inom tidsgränsen.",
+}
+# What any route outside the open ones may answer, whatever its input.
+GUARDED = (401, 429)
+
+
+def error_docs(*statuses: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses, all with the ErrorResponse body; a keyword
+    `s404="…"` overrides one description."""
+    return {
+        status: {
+            "model": ErrorResponse,
+            "description": descriptions.get(f"s{status}", ERROR_DESCRIPTIONS[status]),
+        }
+        for status in statuses
+    }
 
 
 class ApiError(Exception):

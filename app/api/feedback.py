@@ -6,21 +6,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.api.errors import ApiError
+from app.api.access import identity_of
+from app.api.errors import GUARDED, ApiError, error_docs
 from app.api.routes import require_json
 from app.feedback.export import to_csv, to_jsonl
 from app.feedback.schemas import FeedbackCreated, FeedbackRequest
 from app.feedback.store import FeedbackEntry, FeedbackStore, FeedbackStoreError
-from app.schemas import ErrorResponse
 
 router = APIRouter(tags=["feedback"])
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorResponse, "description": "Ogiltig JSON."},
-    415: {"model": ErrorResponse, "description": "Fel Content-Type."},
-    422: {"model": ErrorResponse, "description": "Ogiltiga fält."},
-    503: {"model": ErrorResponse, "description": "Omdömen kan inte sparas just nu."},
-}
+ERRORS = error_docs(400, 413, 415, 422, 503, *GUARDED, s503="Omdömen kan inte sparas just nu.")
 
 
 def get_feedback_store(request: Request) -> FeedbackStore:
@@ -40,7 +35,7 @@ def _unavailable(exc: FeedbackStoreError) -> ApiError:
     )
 
 
-def to_entry(body: FeedbackRequest) -> FeedbackEntry:
+def to_entry(body: FeedbackRequest, user: str | None = None) -> FeedbackEntry:
     citations = tuple(
         {"chunk_id": c} if isinstance(c, str) else c.model_dump(exclude_none=True)
         for c in body.citations
@@ -55,6 +50,7 @@ def to_entry(body: FeedbackRequest) -> FeedbackEntry:
         search_query=body.search_query,
         refused=body.refused,
         degraded=body.degraded,
+        user=user,
     )
 
 
@@ -66,10 +62,11 @@ def to_entry(body: FeedbackRequest) -> FeedbackEntry:
     dependencies=[Depends(require_json)],
     summary="Lämna omdöme om ett svar",
 )
-def post_feedback(body: FeedbackRequest, store: Store) -> FeedbackCreated:
+def post_feedback(body: FeedbackRequest, request: Request, store: Store) -> FeedbackCreated:
     """Stores a thumbs up/down, with an optional comment, durably in SQLite."""
+    user = identity_of(request.scope).principal
     try:
-        stored = store.add(to_entry(body))
+        stored = store.add(to_entry(body, user))
     except FeedbackStoreError as exc:
         raise _unavailable(exc) from exc
     return FeedbackCreated(id=stored.id, stored_at=stored.stored_at)
@@ -77,10 +74,18 @@ def post_feedback(body: FeedbackRequest, store: Store) -> FeedbackCreated:
 
 @router.get(
     "/feedback/export",
+    response_class=Response,
     responses={
-        200: {"content": {"application/x-ndjson": {}, "text/csv": {}}},
-        422: {"model": ErrorResponse, "description": "Okänt format."},
-        503: {"model": ErrorResponse, "description": "Omdömen kan inte läsas just nu."},
+        200: {
+            "description": "Alla omdömen som JSON Lines eller CSV.",
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **error_docs(
+            422, 503, *GUARDED, s422="Okänt format.", s503="Omdömen kan inte läsas just nu."
+        ),
     },
     summary="Exportera omdömen",
 )

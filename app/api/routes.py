@@ -6,25 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from app.api.errors import ApiError
-from app.api.streaming import EventStreamResponse, event_stream
-from app.models import Passage, Turn
+from app.api.errors import GUARDED, ApiError, error_docs
+from app.models import Passage
 from app.schemas import (
-    AskRequest,
-    AskResponse,
     ChunkResponse,
-    Citation,
     DocumentOut,
     DocumentsResponse,
-    ErrorResponse,
     HealthResponse,
     PassageOut,
     SearchRequest,
     SearchResponse,
     StoreSummary,
-    TimingsOut,
 )
-from app.service import AskResult, QuestionAnswering
+from app.service import QuestionAnswering
 
 
 def require_json(request: Request) -> None:
@@ -45,16 +39,12 @@ def get_qa(request: Request) -> QuestionAnswering:
 
 QA = Annotated[QuestionAnswering, Depends(get_qa)]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Ogiltig JSON."},
-    415: {"model": ErrorResponse, "description": "Fel Content-Type."},
-    422: {"model": ErrorResponse, "description": "Ogiltiga fält."},
-}
+ERRORS: dict[int | str, dict[str, Any]] = error_docs(400, 413, 415, 422, *GUARDED)
 
 router = APIRouter()
 
 
-def _passage_out(passage: Passage) -> dict[str, object]:
+def passage_out(passage: Passage) -> dict[str, object]:
     chunk = passage.chunk
     return {
         "chunk_id": chunk.chunk_id,
@@ -79,84 +69,37 @@ def search(body: SearchRequest, qa: QA) -> SearchResponse:
     passages = qa.search(body.query, body.k)
     return SearchResponse(
         query=body.query,
-        results=[PassageOut(**_passage_out(p)) for p in passages],  # type: ignore[arg-type]
+        results=[PassageOut(**passage_out(p)) for p in passages],  # type: ignore[arg-type]
     )
 
 
-def _citation(passage: Passage) -> dict[str, object]:
-    return {**_passage_out(passage), "ref": passage.ref}
-
-
-def _ask_response(result: AskResult) -> dict[str, object]:
-    generation = result.generation
-    timings = result.timings
-    return AskResponse(
-        answer=generation.text,
-        citations=[Citation(**_citation(p)) for p in result.passages],  # type: ignore[arg-type]
-        refused=generation.refused,
-        backend=result.backend,
-        degraded=generation.degraded,
-        timings_ms=TimingsOut(
-            rewrite=timings.rewrite_ms,
-            retrieval=timings.retrieval_ms,
-            generation=timings.generation_ms,
-            total=timings.total_ms,
-            first_token=timings.first_token_ms,
-        ),
-        search_query=result.search_query,
-        unsupported_sentences=list(generation.unsupported_sentences),
-    ).model_dump()
-
-
-def wants_stream(body: AskRequest, request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return body.stream or "text/event-stream" in accept.lower()
-
-
-@router.post(
-    "/ask",
-    response_model=AskResponse,
-    responses={
-        **ERRORS,
-        200: {
-            "description": "Svaret som JSON, eller som server-sent events när `stream` är sant "
-            "eller Accept är text/event-stream: `citations`, `delta`…, `done` (hela svaret).",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
-        },
-    },
-    dependencies=[Depends(require_json)],
-    summary="Ställ en fråga",
-)
-async def ask(body: AskRequest, request: Request, qa: QA) -> Any:
-    """Answers in the question's language; every claim cites its passage as [n]."""
-    history = [Turn(turn.role, turn.content) for turn in body.history]
-    qa.backends.get(body.backend)  # an unknown backend is a 422 before any stream starts
-    if wants_stream(body, request):
-        events = qa.ask_events(body.question, body.k, history, body.backend)
-        return EventStreamResponse(event_stream(events, _citation, _ask_response))
-    result = await qa.ask(body.question, body.k, history, body.backend)
-    return _ask_response(result)
+def store_summary(manifest: dict[str, Any]) -> StoreSummary:
+    return StoreSummary(
+        engine=manifest["embedder"]["engine"],
+        model=manifest["embedder"]["model"],
+        chunk_count=manifest["chunk_count"],
+        built_at=manifest["built_at"],
+        build_seconds=manifest["build_seconds"],
+    )
 
 
 @router.get("/health", response_model=HealthResponse, summary="Tjänstens status")
 def health(qa: QA) -> HealthResponse:
     """Reports the loaded store and the configured backends."""
-    manifest = qa.store.manifest
     return HealthResponse(
         status="ok",
-        store=StoreSummary(
-            engine=manifest["embedder"]["engine"],
-            model=manifest["embedder"]["model"],
-            chunk_count=manifest["chunk_count"],
-            built_at=manifest["built_at"],
-            build_seconds=manifest["build_seconds"],
-        ),
+        store=store_summary(qa.store.manifest),
         backends=qa.backends.names,
         default_backend=qa.backends.default,
     )
 
 
-@router.get("/documents", response_model=DocumentsResponse, summary="Dokumenten i korpusen")
+@router.get(
+    "/documents",
+    response_model=DocumentsResponse,
+    responses=error_docs(*GUARDED),
+    summary="Dokumenten i korpusen",
+)
 def documents(qa: QA) -> DocumentsResponse:
     """Lists the corpus manifest with the number of passages per document."""
     return DocumentsResponse(
@@ -178,7 +121,7 @@ def documents(qa: QA) -> DocumentsResponse:
 @router.get(
     "/chunks/{chunk_id}",
     response_model=ChunkResponse,
-    responses={404: {"model": ErrorResponse, "description": "Okänt id."}},
+    responses=error_docs(404, *GUARDED, s404="Okänt id."),
     summary="En passage med grannar",
 )
 def chunk(chunk_id: str, qa: QA) -> ChunkResponse:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
@@ -15,6 +17,60 @@ from app.service import AskEvent, CitationsEvent, DeltaEvent, DoneEvent
 logger = logging.getLogger("app.api.streaming")
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+DEADLINE_MESSAGE = "The answer took longer than the service allows; ask again later."
+
+
+def _event(name: str, data: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": data,
+            },
+        },
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# One server-sent event of POST /ask, for the OpenAPI document: its name and its JSON data.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        _event(
+            "citations",
+            {
+                "type": "object",
+                "required": ["citations", "search_query", "backend"],
+                "properties": {
+                    "citations": {"type": "array", "items": _ref("Citation")},
+                    "search_query": {"type": "string"},
+                    "backend": {"type": "string"},
+                },
+            },
+            "Först: passagerna som svaret kan hänvisa till.",
+        ),
+        _event(
+            "delta",
+            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+            "Sedan: nästa bit av svaret.",
+        ),
+        _event("done", _ref("AskResponse"), "Sist: hela svaret (det gäller)."),
+        _event("error", _ref("ErrorResponse"), "Svaret kunde inte slutföras."),
+    ]
+}
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": []}}
 
 
 def sse(event: str, data: Any) -> str:
@@ -28,18 +84,52 @@ class EventStreamResponse(StreamingResponse):
 
     body_iterator: AsyncIterator[str]
 
-    def __init__(self, events: AsyncIterator[str]) -> None:
+    def __init__(
+        self, events: AsyncIterator[str], on_close: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(events, media_type="text/event-stream", headers=SSE_HEADERS)
+        self.on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await self.body_iterator.aclose()  # type: ignore[attr-defined]
+            try:
+                await self.body_iterator.aclose()  # type: ignore[attr-defined]
+            finally:
+                if self.on_close is not None:
+                    self.on_close()
+
+
+@dataclass(frozen=True)
+class DeadlineEvent:
+    """The request's deadline passed before the answer was complete."""
+
+    at: float  # anyio.current_time() of the deadline
+
+
+async def until_deadline(
+    events: AsyncIterator[AskEvent], deadline: float
+) -> AsyncIterator[AskEvent | DeadlineEvent]:
+    """Passes events on until `deadline` (anyio.current_time()); then one DeadlineEvent.
+    The wait for each event is its own cancel scope, so no scope spans a `yield`."""
+    try:
+        while True:
+            with anyio.move_on_after(max(0.0, deadline - anyio.current_time())) as scope:
+                try:
+                    event = await events.__anext__()
+                except StopAsyncIteration:
+                    return
+            if scope.cancelled_caught:
+                yield DeadlineEvent(deadline)
+                return
+            yield event
+    finally:
+        await events.aclose()  # type: ignore[attr-defined]
 
 
 async def event_stream(
-    events: AsyncIterator[AskEvent],
+    events: AsyncIterator[AskEvent | DeadlineEvent],
     citation: Any,
     response: Any,
 ) -> AsyncIterator[str]:
@@ -59,17 +149,11 @@ async def event_stream(
                 yield sse("delta", {"text": event.text})
             elif isinstance(event, DoneEvent):
                 yield sse("done", response(event.result))
+            elif isinstance(event, DeadlineEvent):
+                logger.warning("the request deadline passed during the answer stream")
+                yield sse("error", _error("deadline_exceeded", DEADLINE_MESSAGE))
     except Exception:  # headers are sent: the error can only travel as an event
         logger.exception("the answer stream failed")
-        yield sse(
-            "error",
-            {
-                "error": {
-                    "code": "stream_failed",
-                    "message": "The answer could not be completed; ask again.",
-                    "details": [],
-                }
-            },
-        )
+        yield sse("error", _error("stream_failed", "The answer could not be completed; ask again."))
     finally:
         await events.aclose()  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ CSV_COLUMNS = (
     "refused",
     "degraded",
     "citations",
+    "user",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,6 +42,7 @@ def as_record(item: StoredFeedback) -> dict[str, Any]:
         "refused": entry.refused,
         "degraded": entry.degraded,
         "citations": list(entry.citations),
+        "user": entry.user,
     }
 
 

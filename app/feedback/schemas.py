@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from app.schema_types import NOT_BLANK, JsonBool, JsonFloat, JsonInt, json_number
 
 MAX_COMMENT_CHARS = 2000
 MAX_QUESTION_CHARS = 2000
@@ -21,13 +23,15 @@ class FeedbackCitation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     chunk_id: str = Field(min_length=1, max_length=200, description="Passagens id.")
-    ref: int | None = Field(default=None, ge=1, description="Numret [n] i svaret.")
+    ref: Annotated[int, Field(ge=1), BeforeValidator(json_number)] | None = Field(
+        default=None, description="Numret [n] i svaret."
+    )
     doc_id: str | None = Field(default=None, max_length=200)
     title: str | None = Field(default=None, max_length=1000)
     section: str | None = Field(default=None, max_length=2000)
-    page: int | None = None
+    page: JsonInt | None = None
     text: str | None = Field(default=None, max_length=20_000)
-    score: float | None = None
+    score: JsonFloat | None = None
 
 
 def _not_blank(value: str) -> str:
@@ -59,9 +63,17 @@ class FeedbackRequest(BaseModel):
         },
     )
 
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="Frågan.")
+    question: str = Field(
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="Frågan.",
+        json_schema_extra=NOT_BLANK,
+    )
     answer: str = Field(
-        min_length=1, max_length=MAX_ANSWER_CHARS, description="Svaret som bedömdes."
+        min_length=1,
+        max_length=MAX_ANSWER_CHARS,
+        description="Svaret som bedömdes.",
+        json_schema_extra=NOT_BLANK,
     )
     rating: Literal["up", "down"] = Field(description="Tummen upp ('up') eller ned ('down').")
     comment: str | None = Field(
@@ -74,12 +86,17 @@ class FeedbackRequest(BaseModel):
         max_length=MAX_CITATIONS,
         description="Svarets källor: passage-id:n eller citatobjekt från POST /ask.",
     )
-    backend: str = Field(min_length=1, max_length=100, description="Svarsmotorn som svarade.")
+    backend: str = Field(
+        min_length=1,
+        max_length=100,
+        description="Svarsmotorn som svarade.",
+        json_schema_extra=NOT_BLANK,
+    )
     search_query: str | None = Field(
         default=None, max_length=MAX_QUESTION_CHARS, description="Sökfrågan som användes."
     )
-    refused: bool = Field(default=False, description="Om svaret var ett avböjande.")
-    degraded: bool = Field(default=False, description="Om svaret var en nödlösning.")
+    refused: JsonBool = Field(default=False, description="Om svaret var ett avböjande.")
+    degraded: JsonBool = Field(default=False, description="Om svaret var en nödlösning.")
 
     _strip = field_validator("question", "answer", "backend")(_not_blank)
     _optional = field_validator("comment", "search_query")(_blank_to_none)

@@ -25,12 +25,15 @@ CREATE TABLE IF NOT EXISTS feedback (
     backend TEXT NOT NULL,
     search_query TEXT,
     refused INTEGER NOT NULL,
-    degraded INTEGER NOT NULL
+    degraded INTEGER NOT NULL,
+    user TEXT
 )
 """
+# Columns added after the first release, with their type: added to an older database in place.
+_ADDED_COLUMNS = {"user": "TEXT"}
 _COLUMNS = (
     "id, stored_at, rating, question, answer, comment, citations, backend, search_query, "
-    "refused, degraded"
+    "refused, degraded, user"
 )
 
 
@@ -47,6 +50,7 @@ class FeedbackEntry:
     search_query: str | None = None
     refused: bool = False
     degraded: bool = False
+    user: str | None = None  # who rated: the proxy's user, or key:NAME for a machine client
 
 
 @dataclass(frozen=True)
@@ -61,22 +65,44 @@ class FeedbackStoreError(Exception):
 
 
 class FeedbackStore:
-    """Opens one connection per call (safe across threads); creates the file on first use."""
+    """Opens one connection per call (safe across threads); creates the file on first use.
 
-    def __init__(self, path: Path) -> None:
+    `busy_timeout_s` bounds the wait for a lock another process holds; `max_bytes` bounds the
+    database's size (beyond it a write fails as SQLITE_FULL, as on a full disk)."""
+
+    def __init__(
+        self, path: Path, busy_timeout_s: float = 5.0, max_bytes: int | None = None
+    ) -> None:
         self.path = path
+        self.busy_timeout_s = busy_timeout_s
+        self.max_bytes = max_bytes
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        if self.max_bytes is not None:
+            page_bytes = int(connection.execute("PRAGMA page_size").fetchone()[0])
+            pages = max(1, self.max_bytes // page_bytes)
+            connection.execute(f"PRAGMA max_page_count={pages}")
+        connection.execute(_SCHEMA)
+        present = {row[1] for row in connection.execute("PRAGMA table_info(feedback)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in present:  # a database from before the column existed
+                try:
+                    connection.execute(f"ALTER TABLE feedback ADD COLUMN {column} {kind}")
+                except sqlite3.OperationalError as exc:
+                    if "duplicate column" not in str(exc):  # another process was first
+                        raise
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=10)
+            connection = sqlite3.connect(self.path, timeout=self.busy_timeout_s)
         except (OSError, sqlite3.Error) as exc:
             raise FeedbackStoreError(f"cannot open {self.path}: {exc}") from exc
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=FULL")
-            connection.execute(_SCHEMA)
+            self._prepare(connection)
             with connection:  # one transaction, committed on success
                 yield connection
         except sqlite3.Error as exc:
@@ -89,7 +115,8 @@ class FeedbackStore:
         with self._connect() as connection:
             cursor = connection.execute(
                 "INSERT INTO feedback (stored_at, rating, question, answer, comment, citations, "
-                "backend, search_query, refused, degraded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "backend, search_query, refused, degraded, user) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     stored_at,
                     entry.rating,
@@ -101,6 +128,7 @@ class FeedbackStore:
                     entry.search_query,
                     int(entry.refused),
                     int(entry.degraded),
+                    entry.user,
                 ),
             )
             row_id = cursor.lastrowid
@@ -115,7 +143,7 @@ class FeedbackStore:
 
 def _from_row(row: tuple[Any, ...]) -> StoredFeedback:
     row_id, stored_at, rating, question, answer, comment, citations, backend = row[:8]
-    search_query, refused, degraded = row[8:]
+    search_query, refused, degraded, user = row[8:]
     entry = FeedbackEntry(
         question=question,
         answer=answer,
@@ -126,5 +154,6 @@ def _from_row(row: tuple[Any, ...]) -> StoredFeedback:
         search_query=search_query,
         refused=bool(refused),
         degraded=bool(degraded),
+        user=user,
     )
     return StoredFeedback(row_id, stored_at, entry)

@@ -51,7 +51,10 @@ def run_service(store_dir: Path, corpus_dir: Path, data_dir: Path) -> Iterator[s
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(
-        RAG_STORE_DIR=str(store_dir), RAG_CORPUS_DIR=str(corpus_dir), RAG_DATA_DIR=str(data_dir)
+        RAG_STORE_DIR=str(store_dir),
+        RAG_CORPUS_DIR=str(corpus_dir),
+        RAG_DATA_DIR=str(data_dir),
+        RAG_RATE_LIMIT_PER_MINUTE="0",  # one browser asks faster than any person
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "app", "--port", str(port)],
