@@ -76,9 +76,10 @@ test: lint typecheck pytest
 eval: index setup-dev
 	$(PY) -m eval $(ARGS)
 
-## Throughput, latency and memory of the service on loopback: eval/reports/<timestamp>-bench/.
+## Throughput, latency and memory of the service on loopback, then a 60 s soak with 32
+## clients: eval/reports/<timestamp>-bench/.
 bench: index setup-dev
-	$(PY) -m eval bench $(ARGS)
+	$(PY) -m eval bench --soak 60 $(ARGS)
 
 clean:
 	rm -rf $(VENV) store data test-artifacts eval/reports .pytest_cache .ruff_cache .mypy_cache

@@ -71,6 +71,14 @@ def build_parser() -> OneLineParser:
     add("--max-seconds", type=_positive(float), default=300.0, help="overall time bound")
     add("--startup-timeout", type=_positive(float), default=180.0)
     add("--time-build", action="store_true", help="also time `python -m indexer build` (tmp dir)")
+    add(
+        "--soak",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="after the levels, 32 clients (half /ask, half /search) for this long (0: none)",
+    )
+    add("--soak-clients", type=_positive(int), default=32, help="clients in the soak")
     add("--questions", type=Path, default=QUESTIONS)
     add("--reports", type=Path, default=REPORTS)
     add("--no-charts", action="store_true")
@@ -153,7 +161,39 @@ async def run_levels(
         await sampler
         memory["peak_under_load_mb"] = max(samples) if samples else None
         memory["after_mb"] = rss_mb(pid)
-    return rows, {"health": health, "memory": memory}, raw
+        soak = await run_soak(client, pid, bodies, args) if args.soak > 0 else None
+    return rows, {"health": health, "memory": memory, "soak": soak}, raw
+
+
+async def run_soak(
+    client: httpx.AsyncClient,
+    pid: int | None,
+    bodies: dict[str, list[dict[str, Any]]],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Many clients for a fixed time on /ask (extractive) and /search at once: nothing may
+    fail, and the server's memory must not grow beyond noise."""
+    before = rss_mb(pid)
+    half = max(1, args.soak_clients // 2)
+    loads = [
+        LoadLevel(client, "/ask", bodies["ask"], args.soak_clients - half, seconds=args.soak),
+        LoadLevel(client, "/search", bodies["search"], half, seconds=args.soak),
+    ]
+    elapsed = await asyncio.gather(*(load.run() for load in loads))
+    after = rss_mb(pid)
+    rows = [
+        level_summary(load.path.strip("/"), load.concurrency, load.latencies_ms, load.errors, t)
+        for load, t in zip(loads, elapsed, strict=True)
+    ]
+    return {
+        "seconds": args.soak,
+        "clients": args.soak_clients,
+        "served": sum(len(load.latencies_ms) for load in loads),
+        "errors": sum(row["errors"] for row in rows),
+        "endpoints": rows,
+        "rss_before_mb": before,
+        "rss_after_mb": after,
+    }
 
 
 async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
@@ -182,7 +222,13 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         build = time_build(folder)
         index["build_wall_s (fresh build)"] = round(build["wall_s"], 2)
         index["build_ms_per_chunk (fresh build)"] = 1000 * build["wall_s"] / store["chunk_count"]
-    return {"levels": rows, "memory": extra["memory"], "index": index, "raw": raw}
+    return {
+        "levels": rows,
+        "memory": extra["memory"],
+        "soak": extra["soak"],
+        "index": index,
+        "raw": raw,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -224,4 +270,22 @@ def main(argv: list[str]) -> int:
     write_report(folder, results, markdown)
     print(markdown)
     print(f"report: {folder / 'report.md'}")
+    return soak_verdict(results.get("soak"))
+
+
+# Memory that settles after warm-up moves by a few MB; a leak under 32 clients for a minute
+# shows as much more.
+SOAK_RSS_GROWTH_MB = 30.0
+
+
+def soak_verdict(soak: dict[str, Any] | None) -> int:
+    if not soak:
+        return 0
+    if soak["errors"]:
+        print(f"soak failed: {soak['errors']} requests failed", file=sys.stderr)
+        return 1
+    before, after = soak["rss_before_mb"], soak["rss_after_mb"]
+    if before is not None and after is not None and after - before > SOAK_RSS_GROWTH_MB:
+        print(f"soak failed: RSS grew {after - before:.0f} MB", file=sys.stderr)
+        return 1
     return 0

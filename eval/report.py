@@ -151,6 +151,36 @@ def _errors(row: dict[str, Any]) -> str:
     return f"{row['errors']} ({detail})" if detail else str(row["errors"])
 
 
+def _soak_lines(soak: dict[str, Any] | None) -> list[str]:
+    if not soak:
+        return []
+    rows = [
+        [
+            f"/{r['endpoint']}",
+            r["concurrency"],
+            r["requests"],
+            _errors(r),
+            f"{r['throughput_rps']:.1f}",
+            *(f"{r['latency_ms'].get(p, 0):.1f}" for p in ("p50", "p95", "p99")),
+        ]
+        for r in soak["endpoints"]
+    ]
+    rss = [soak["rss_before_mb"], soak["rss_after_mb"]]
+    before, after = ("–" if v is None else f"{v:.0f}" for v in rss)
+    return [
+        f"## Soak: {soak['clients']} clients for {soak['seconds']:g} s",
+        "",
+        f"Requests served: {soak['served']}; errors: {soak['errors']}; "
+        f"server RSS {before} MB before, {after} MB after.",
+        "",
+        md_table(
+            ["endpoint", "clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms"],
+            rows,
+        ),
+        "",
+    ]
+
+
 def render_bench(results: dict[str, Any], chart_names: list[str]) -> str:
     """The benchmark's report.md."""
     meta, store, memory = results["meta"], results["index"], results["memory"]
@@ -191,6 +221,7 @@ def render_bench(results: dict[str, Any], chart_names: list[str]) -> str:
         "",
         md_table(["index", "value"], [[k, v] for k, v in store.items()]),
         "",
+        *_soak_lines(results.get("soak")),
         *(f"![{Path(c).stem}]({c})" for c in chart_names),
     ]
     return "\n".join(lines) + "\n"
