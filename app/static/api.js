@@ -2,9 +2,21 @@
 
 import { SseParser } from "./sse.js";
 
+// The API's messages are English, for the services that call it; staff read Swedish.
+const SWEDISH = {
+  busy: "Tjänsten besvarar många frågor just nu. Försök igen om en stund.",
+  rate_limited: "Du har ställt många frågor på kort tid. Vänta en stund och försök igen.",
+  deadline_exceeded: "Svaret tog för lång tid. Försök igen.",
+  stream_failed: "Svaret kunde inte slutföras. Försök igen.",
+  payload_too_large: "Frågan eller samtalet är för långt. Börja en ny konversation.",
+  invalid_request: "Frågan kunde inte tas emot. Kontrollera att den inte är tom eller för lång.",
+  unauthorized: "Du är inte inloggad, eller inloggningen har gått ut. Ladda om sidan.",
+  feedback_unavailable: "Återkopplingen kunde inte sparas just nu. Försök igen senare.",
+};
+
 export class ApiFailure extends Error {
   constructor(message, code = "network_error", status = 0) {
-    super(message);
+    super(SWEDISH[code] ?? message);
     this.code = code;
     this.status = status;
   }
