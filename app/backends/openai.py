@@ -166,7 +166,9 @@ class OpenAIBackend:
             raise BackendUnavailable("malformed response: body is not JSON") from exc
         return _content(data)
 
-    async def generate(self, request: GenerationRequest) -> Generation:
+    def _answer_prompt(
+        self, request: GenerationRequest
+    ) -> tuple[GenerationRequest, list[dict[str, str]]]:
         prompt = self._prompt_passages(request)
         messages = answer_messages(
             self._templates,
@@ -175,6 +177,10 @@ class OpenAIBackend:
             prompt.passages,
             self.options.canary,
         )
+        return prompt, messages
+
+    async def generate(self, request: GenerationRequest) -> Generation:
+        prompt, messages = self._answer_prompt(request)
         text = await self._complete(messages, self.options.max_tokens, self.options.deadline_s)
         checked = check_answer(text, {p.ref for p in prompt.passages})
         return Generation(
@@ -192,14 +198,7 @@ class OpenAIBackend:
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         """Raw deltas as the model writes them; closing the iterator closes the connection."""
-        prompt = self._prompt_passages(request)
-        messages = answer_messages(
-            self._templates,
-            request.question,
-            request.language,
-            prompt.passages,
-            self.options.canary,
-        )
+        prompt, messages = self._answer_prompt(request)
         deadline = time.monotonic() + self.options.deadline_s
         response = await self._open(self._body(messages, True, self.options.max_tokens), deadline)
         finished = False
