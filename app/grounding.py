@@ -13,6 +13,7 @@ import numpy as np
 
 from app.answer.citations import check_answer, split_answer_sentences
 from app.answer.injection import is_instruction, without_instructions
+from app.answer.leak import contains_secret
 from app.answer.support import PassageEvidence, SupportThresholds, strip_markers, verify_support
 from app.backends.base import BackendUnavailable, LLMBackend
 from app.models import Generation, GenerationRequest, Passage
@@ -52,8 +53,7 @@ class AnswerVerifier:
     ) -> Generation:
         """Post-processes a generated answer; raises BackendUnavailable when it leaks the
         prompt or nothing in it is supported by a passage."""
-        leaks_prompt = getattr(backend, "leaks_prompt", None)
-        if leaks_prompt is not None and leaks_prompt(text):
+        if contains_secret(text, getattr(backend, "canary", "")):
             raise BackendUnavailable("the answer repeated the system prompt")
         checked = check_answer(text, valid_refs)
         if checked.refused:

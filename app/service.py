@@ -79,6 +79,12 @@ class DoneEvent:
 AskEvent = CitationsEvent | DeltaEvent | DoneEvent
 
 
+def citable_refs(backend: LLMBackend, request: GenerationRequest) -> set[int]:
+    """The passages the backend was shown: a backend that puts fewer in its prompt says so."""
+    shown = getattr(backend, "valid_refs", None)
+    return shown(request) if shown is not None else {p.ref for p in request.passages}
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
@@ -196,7 +202,7 @@ class QuestionAnswering:
             return self._result(prepared, refusal)
         try:
             generated = await backend.generate(request)
-            valid_refs = {p.ref for p in request.passages}
+            valid_refs = citable_refs(backend, request)
             generation = await anyio.to_thread.run_sync(
                 self.verifier.verify, backend, generated.text, request, valid_refs
             )
@@ -222,12 +228,11 @@ class QuestionAnswering:
                 yield DeltaEvent(refusal.text)
                 yield DoneEvent(self._result(prepared, refusal, time.perf_counter()))
                 return
-        valid_refs = getattr(backend, "valid_refs", lambda r: {p.ref for p in r.passages})(request)
+        valid_refs = citable_refs(backend, request)
         citation_filter = CitationStreamFilter(valid_refs)
-        leak_guard = LeakGuard(getattr(getattr(backend, "options", None), "canary", ""))
+        leak_guard = LeakGuard(getattr(backend, "canary", ""))
         pieces: list[str] = []
         first_token: float | None = None
-        generation: Generation | None = None
         try:
             async with aclosing(backend.stream(request)) as deltas:
                 async for delta in deltas:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+def contains_secret(text: str, secret: str) -> bool:
+    return bool(secret) and secret.lower() in text.lower()
+
+
 class LeakDetected(Exception):
     """The stream contained the secret."""
 
@@ -23,7 +27,7 @@ class LeakGuard:
         if not self._secret:
             return delta
         text = self._pending + delta
-        if self._secret in text.lower():
+        if contains_secret(text, self._secret):
             raise LeakDetected("the stream repeated the system prompt")
         keep = 0
         for size in range(min(len(text), len(self._secret) - 1), 0, -1):

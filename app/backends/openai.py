@@ -190,8 +190,10 @@ class OpenAIBackend:
             unsupported_sentences=checked.unsupported_sentences,
         )
 
-    def leaks_prompt(self, text: str) -> bool:
-        return bool(self.options.canary) and self.options.canary.lower() in text.lower()
+    @property
+    def canary(self) -> str:
+        """The string only the system prompt holds (see app/answer/leak.py)."""
+        return self.options.canary
 
     def valid_refs(self, request: GenerationRequest) -> set[int]:
         return {p.ref for p in self._prompt_passages(request).passages}
