@@ -7,22 +7,20 @@ retrieval, the store and the embedder are the real ones.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from app.components import build_question_answering
 from app.main import create_app
 from app.settings import Settings
 from indexer.embedders import Embedder
+from tests.app.apps import serve
 from tests.app.fake_llm import (
     answer,
     broken_stream,
@@ -227,21 +225,6 @@ def test_follow_up_falls_back_to_the_heuristic_when_the_rewrite_fails(make_clien
 def test_extractive_follow_up_uses_the_heuristic(client: TestClient) -> None:
     response = client.post("/ask", json={"question": "Och vem ledde den?", "history": HISTORY})
     assert response.json()["search_query"].startswith("Vad säger strategin om Sveriges")
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_a_client_that_hangs_up_stops_the_upstream_stream(
