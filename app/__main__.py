@@ -8,7 +8,7 @@ import sys
 
 import uvicorn
 
-from app.api.access import AccessConfigError
+from app.api.access_control import AccessConfigError
 from app.backends.base import UnknownBackendError
 from app.backends.prompts import PromptError
 from app.logs import configure_logging
@@ -29,8 +29,8 @@ def main() -> int:
         settings = load_settings()
         configure_logging(settings.log_format, settings.log_level)
         # Load everything before binding the port: the service never starts half-working.
-        from app.components import build_question_answering
         from app.main import create_app
+        from app.wiring import build_question_answering
 
         qa = build_question_answering(settings)
         app = create_app(settings, qa=qa, reload_on_sighup=True)

@@ -9,26 +9,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from app.api.access import AccessMiddleware, load_access_policy
-from app.api.admin import StoreReloader, install_sighup
+from app.api.access_control import AccessMiddleware, load_access_policy
 from app.api.admin import router as admin_router
-from app.api.ask import AskLimits
 from app.api.ask import router as ask_router
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.context import RequestContextMiddleware
+from app.api.deps import AskLimits
 from app.api.errors import install_error_handlers
 from app.api.feedback import router as feedback_router
 from app.api.openapi import describe_backends
 from app.api.routes import router
 from app.api.security import SecurityHeadersMiddleware
 from app.api.ui import install_ui
-from app.components import backend_names, build_question_answering
 from app.feedback.store import FEEDBACK_FILE, FeedbackStore
+from app.lifecycle import StoreReloader, install_sighup
 from app.limits.bucket import RateLimiter
 from app.limits.gate import GenerationGate
-from app.metrics import Metrics
 from app.service import QuestionAnswering
 from app.settings import Settings, get_settings
+from app.telemetry import Metrics
+from app.wiring import backend_names, build_question_answering
 
 logger = logging.getLogger("app")
 
@@ -54,6 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.qa = qa or build_question_answering(resolved)
+        # A shared system reports to whichever app serves it now (tests share one).
         app.state.qa.on_backend_error = metrics.backend_error
         app.state.feedback = FeedbackStore(
             resolved.data_dir / FEEDBACK_FILE,
@@ -62,18 +63,18 @@ def create_app(
         )
         gate = GenerationGate(resolved.max_concurrent_generations, resolved.generation_queue)
         metrics.watch_gate(lambda: gate.active, lambda: gate.waiting)
-        metrics.set_store(app.state.qa.store.manifest)
+        metrics.set_store(app.state.qa.manifest)
         app.state.ask_limits = AskLimits(gate, resolved.request_deadline_s, metrics)
         reloader = StoreReloader(app.state, resolved, metrics, shared=qa)
         app.state.reloader = reloader
         uninstall = install_sighup(reloader) if reload_on_sighup else None
-        logger.info("ready: %d passages", len(app.state.qa.store.chunks))
+        logger.info("ready: %d passages", app.state.qa.manifest["chunk_count"])
         yield
         if uninstall is not None:
             uninstall()
         await reloader.aclose()
         if app.state.qa is not qa:  # a shared system belongs to whoever built it
-            await app.state.qa.backends.aclose()
+            await app.state.qa.aclose()
 
     app = FastAPI(
         title="Cyberstrategi – frågor och svar",

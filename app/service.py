@@ -1,32 +1,63 @@
-"""One question's way through the system: follow-up rewriting → retrieval → backend → answer.
+"""One question's way through the system: rewrite → retrieve → (gate) → backend → check.
 
-Whatever the chosen backend does (time out, break its stream, cite nothing), the question is
-answered: the extractive backend composes the answer from the same passages and the result
-says `degraded`.
+`prepare` rewrites a follow-up and retrieves; `answer_events` turns that into one stream of
+events (citations, deltas, done) whatever the transport; `ask` collects the same stream.
+So a plain and a streamed request share every step, and every policy lives here once:
+the evidence gate, the checking stage, the deadline, and the fallback that answers, marked
+`degraded`, whenever the chosen backend fails (down, too slow, garbage, a leak, no support).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import aclosing
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import anyio
 
-from app.answer.citations import CitationStreamFilter, check_answer
-from app.answer.followup import standalone_question
-from app.answer.language import detect_language
-from app.answer.leak import LeakGuard
-from app.backends.base import BackendRegistry, LLMBackend, QuestionRewriter
-from app.backends.extractive import ExtractiveBackend
-from app.grounding import AnswerVerifier
-from app.models import Generation, GenerationRequest, Passage, Turn
+from app.answer.checking import AnswerChecker
+from app.backends.base import (
+    EvidenceGate,
+    FallbackAnswerer,
+    LLMBackend,
+    QuestionRewriter,
+    Registry,
+)
+from app.domain import Generation, GenerationRequest, Passage, Turn
 from app.retrieval.pipeline import Mode, Retrieval, Retriever
-from indexer.store import LoadedStore
+from indexer.documents import Chunk
+from indexer.language import detect_language
 
 logger = logging.getLogger("app.service")
+
+# Of a request's time, this much (at most a tenth of it) is kept back for the fallback.
+FALLBACK_RESERVE_S = 5.0
+
+
+@dataclass(frozen=True)
+class AnswerRoute:
+    """Everything one backend name stands for: the backend and the roles around it.
+
+    `gate` and `fallback` are None for a backend that is its own fallback (the extractive
+    one); `prompt_passages` limits the passages its prompt shows (None: all retrieved)."""
+
+    backend: LLMBackend
+    rewriter: QuestionRewriter
+    checker: AnswerChecker
+    gate: EvidenceGate | None = None
+    fallback: FallbackAnswerer | None = None
+    prompt_passages: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    @property
+    def generates(self) -> bool:
+        """A language model writes the answer (seconds of work, worth a generation slot)."""
+        return self.fallback is not None
 
 
 @dataclass(frozen=True)
@@ -40,23 +71,43 @@ class Timings:
 
 @dataclass(frozen=True)
 class AskResult:
-    question: str
     search_query: str
     generation: Generation
     passages: tuple[Passage, ...]
     backend: str
     timings: Timings
-    retrieval: Retrieval
 
 
 @dataclass(frozen=True)
 class Prepared:
-    backend: LLMBackend
+    """A question rewritten and retrieved for, ready for its backend."""
+
+    route: AnswerRoute
     request: GenerationRequest
-    retrieval: Retrieval
     started: float
     rewritten: float
     retrieved: float
+
+    @property
+    def backend_request(self) -> GenerationRequest:
+        """The request as the backend sees it: only the passages its prompt shows."""
+        limit = self.route.prompt_passages
+        if limit is None or limit >= len(self.request.passages):
+            return self.request
+        return replace(self.request, passages=self.request.passages[:limit])
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    search_query: str
+    passages: tuple[Passage, ...]
+
+
+@dataclass(frozen=True)
+class ChunkContext:
+    chunk: Chunk
+    previous: Chunk | None
+    following: Chunk | None
 
 
 @dataclass(frozen=True)
@@ -79,54 +130,121 @@ class DoneEvent:
 AskEvent = CitationsEvent | DeltaEvent | DoneEvent
 
 
-def citable_refs(backend: LLMBackend, request: GenerationRequest) -> set[int]:
-    """The passages the backend was shown: a backend that puts fewer in its prompt says so."""
-    shown = getattr(backend, "valid_refs", None)
-    return shown(request) if shown is not None else {p.ref for p in request.passages}
+class DeadlinePassed(Exception):
+    """The generation's share of the request deadline ran out."""
 
 
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
+def _one_delta(backend: LLMBackend, request: GenerationRequest) -> AsyncIterator[str]:
+    """A plain answer as a stream of one delta, so it takes the streamed path's steps."""
+
+    async def deltas() -> AsyncIterator[str]:
+        yield await backend.generate(request)
+
+    return deltas()
+
+
+async def _until(deltas: AsyncIterator[str], deadline: float | None) -> AsyncIterator[str]:
+    """Passes deltas on until `deadline` (anyio.current_time()), then raises DeadlinePassed.
+    Each wait is its own cancel scope, so no scope spans a `yield`."""
+    try:
+        while True:
+            remaining = None if deadline is None else max(0.0, deadline - anyio.current_time())
+            with anyio.move_on_after(remaining) as scope:
+                try:
+                    delta = await deltas.__anext__()
+                except StopAsyncIteration:
+                    return
+            if scope.cancelled_caught:
+                raise DeadlinePassed("the answer took longer than the request allows")
+            yield delta
+    finally:
+        await deltas.aclose()  # type: ignore[attr-defined]  # closes the upstream connection
+
+
 class QuestionAnswering:
     def __init__(
         self,
-        store: LoadedStore,
         retriever: Retriever,
-        backends: BackendRegistry,
-        fallback: ExtractiveBackend,
+        routes: Registry[AnswerRoute],
+        rewrite_fallback: QuestionRewriter,
+        on_backend_error: Callable[[str, str], None] | None = None,
     ) -> None:
-        self.store = store
         self.retriever = retriever
-        self.backends = backends
-        self.fallback = fallback
-        self.verifier = AnswerVerifier(retriever.analyzer.terms, retriever.embedder)
-        self.chunk_positions = store.chunk_position()
+        self.routes = routes
+        self._rewrite_fallback = rewrite_fallback
         # Called with (backend name, stage) whenever a backend fails; the app counts these.
-        self.on_backend_error: Callable[[str, str], None] = lambda backend, stage: None
+        self.on_backend_error = on_backend_error or (lambda backend, stage: None)
 
-    def search(self, query: str, k: int, mode: Mode = "hybrid") -> list[Passage]:
-        return self._passages(self.retriever.retrieve(query, k, mode))
+    # What the HTTP edge and the evaluation read.
 
-    def _passages(self, retrieval: Retrieval) -> list[Passage]:
-        passages = []
-        for ref, scored in enumerate(retrieval.passages, start=1):
-            first = self.store.sentence_rows[scored.position]
-            vectors = self.store.sentence_vectors[first : first + len(scored.chunk.sentences)]
-            passages.append(Passage(ref, scored.chunk, scored.score, vectors))
-        return passages
+    @property
+    def backend_names(self) -> list[str]:
+        return self.routes.names
 
-    async def standalone(self, question: str, history: Sequence[Turn], backend: LLMBackend) -> str:
+    @property
+    def default_backend(self) -> str:
+        return self.routes.default
+
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        return self.retriever.modes
+
+    @property
+    def manifest(self) -> Mapping[str, Any]:
+        return self.retriever.store.manifest
+
+    def generates(self, backend_name: str | None) -> bool:
+        """Whether a language model answers for this backend (raises UnknownBackendError)."""
+        return self.routes.get(backend_name).generates
+
+    def chunks(self) -> Iterator[Chunk]:
+        return self.retriever.store.chunks()
+
+    def chunk_context(self, chunk_id: str) -> ChunkContext | None:
+        store = self.retriever.store
+        position = store.position_of(chunk_id)
+        if position is None:
+            return None
+        previous, following = store.neighbours(position)
+        return ChunkContext(store.chunk_at(position), previous, following)
+
+    async def aclose(self) -> None:
+        """Closes what the backends hold open (HTTP connection pools)."""
+        for route in self.routes.values():
+            await route.backend.aclose()
+
+    # The way of a question.
+
+    async def standalone(
+        self, question: str, history: Sequence[Turn], backend_name: str | None = None
+    ) -> str:
+        """The query to retrieve with: a follow-up made standalone by the backend's rewriter,
+        or by the fallback rewriter when that fails."""
         if not history:
             return question
-        if isinstance(backend, QuestionRewriter):
-            try:
-                return await backend.rewrite(question, history)
-            except Exception as exc:  # any failure: the heuristic still gives a usable query
-                logger.warning("follow-up rewrite by %s failed: %s", backend.name, exc)
-                self.on_backend_error(backend.name, "rewrite")
-        return standalone_question(question, history)
+        route = self.routes.get(backend_name)
+        try:
+            return await route.rewriter.rewrite(question, history)
+        except Exception as exc:  # any failure: the fallback still gives a usable query
+            logger.warning("follow-up rewrite for %s failed: %s", route.name, exc)
+            self.on_backend_error(route.name, "rewrite")
+        return await self._rewrite_fallback.rewrite(question, history)
+
+    async def search(
+        self,
+        query: str,
+        k: int,
+        mode: Mode = "hybrid",
+        history: Sequence[Turn] = (),
+        backend_name: str | None = None,
+    ) -> SearchResult:
+        search_query = await self.standalone(query, history, backend_name)
+        retrieval = await anyio.to_thread.run_sync(self.retriever.retrieve, search_query, k, mode)
+        return SearchResult(search_query, retrieval.passages)
 
     async def prepare(
         self,
@@ -136,54 +254,78 @@ class QuestionAnswering:
         backend_name: str | None = None,
         mode: Mode = "hybrid",
     ) -> Prepared:
-        backend = self.backends.get(backend_name)
+        route = self.routes.get(backend_name)
         started = time.perf_counter()
-        search_query = await self.standalone(question, history, backend)
+        search_query = await self.standalone(question, history, backend_name)
         rewritten = time.perf_counter()
-        retrieval = await anyio.to_thread.run_sync(self.retriever.retrieve, search_query, k, mode)
+        retrieval: Retrieval = await anyio.to_thread.run_sync(
+            self.retriever.retrieve, search_query, k, mode
+        )
         request = GenerationRequest(
             question=question,
             language=detect_language(question),
-            passages=tuple(self._passages(retrieval)),
+            passages=retrieval.passages,
             question_vector=retrieval.query_vector,
             question_terms=retrieval.query_terms,
             history=tuple(history),
             search_query=search_query,
         )
-        return Prepared(backend, request, retrieval, started, rewritten, time.perf_counter())
+        return Prepared(route, request, started, rewritten, time.perf_counter())
 
-    def evidence_refusal(self, request: GenerationRequest) -> Generation | None:
-        """The extractive evidence gate: when the passages cannot answer, no model is asked
-        (a small model asked anyway tends to invent an answer and cite a passage for it)."""
-        composed = self.fallback.compose(request)
-        return Generation(composed.text, True, ()) if composed.refused else None
-
-    def _degraded(self, request: GenerationRequest, backend: LLMBackend, reason: str) -> Generation:
-        logger.warning("backend %s unavailable, answering extractively: %s", backend.name, reason)
-        self.on_backend_error(backend.name, "generation")
-        return replace(self.fallback.compose_generation(request), degraded=True)
-
-    def _result(
-        self, prepared: Prepared, generation: Generation, first_token: float | None = None
-    ) -> AskResult:
-        finished = time.perf_counter()
-        timings = Timings(
-            rewrite_ms=_ms(prepared.rewritten - prepared.started),
-            retrieval_ms=_ms(prepared.retrieved - prepared.rewritten),
-            generation_ms=_ms(finished - prepared.retrieved),
-            total_ms=_ms(finished - prepared.started),
-            first_token_ms=None if first_token is None else _ms(first_token - prepared.started),
+    async def answer_events(
+        self,
+        question: str,
+        k: int,
+        history: Sequence[Turn] = (),
+        backend_name: str | None = None,
+        deadline: float | None = None,
+        streamed: bool = True,
+    ) -> AsyncIterator[AskEvent]:
+        """Citations first, then answer deltas, then the whole result (which is authoritative:
+        a fallback after some deltas replaces them). `deadline` is anyio.current_time() by
+        which the answer must be done; the chosen backend gets all of it but a reserve for
+        the fallback. `streamed` False asks the backend for its whole answer at once."""
+        started = anyio.current_time()
+        prepared = await self.prepare(question, k, history, backend_name)
+        route, request = prepared.route, prepared.request
+        yield CitationsEvent(request.passages, request.search_query, route.name)
+        refusal = route.gate.refusal(request) if route.gate is not None else None
+        if refusal is not None:
+            yield DeltaEvent(refusal)
+            generation = Generation(refusal, True, ())
+            yield DoneEvent(self._result(prepared, generation, time.perf_counter(), streamed))
+            return
+        backend_request = prepared.backend_request
+        check = route.checker.open(backend_request)
+        first_token: float | None = None
+        generation_deadline = None
+        if deadline is not None:
+            reserve = min(FALLBACK_RESERVE_S, (deadline - started) * 0.1)
+            generation_deadline = deadline - reserve
+        deltas = (
+            route.backend.stream(backend_request)
+            if streamed
+            else _one_delta(route.backend, backend_request)
         )
-        request = prepared.request
-        return AskResult(
-            request.question,
-            request.search_query,
-            generation,
-            request.passages,
-            prepared.backend.name,
-            timings,
-            prepared.retrieval,
-        )
+        try:
+            async for delta in _until(deltas, generation_deadline):
+                text = check.feed(delta)
+                if text:
+                    first_token = first_token or time.perf_counter()
+                    yield DeltaEvent(text)
+            tail = check.flush()
+            if tail:
+                first_token = first_token or time.perf_counter()
+                yield DeltaEvent(tail)
+            generation = await anyio.to_thread.run_sync(check.finish)
+        except Exception as exc:  # a broken backend must never break an answer
+            if route.fallback is None:
+                raise
+            generation = self._degraded(route, request, exc)
+            if not check.shown:
+                first_token = time.perf_counter()
+                yield DeltaEvent(generation.text)
+        yield DoneEvent(self._result(prepared, generation, first_token, streamed))
 
     async def ask(
         self,
@@ -191,71 +333,48 @@ class QuestionAnswering:
         k: int,
         history: Sequence[Turn] = (),
         backend_name: str | None = None,
-        mode: Mode = "hybrid",
+        deadline: float | None = None,
     ) -> AskResult:
-        prepared = await self.prepare(question, k, history, backend_name, mode)
-        backend, request = prepared.backend, prepared.request
-        if backend is self.fallback:
-            return self._result(prepared, self.fallback.compose_generation(request))
-        refusal = self.evidence_refusal(request)
-        if refusal is not None:
-            return self._result(prepared, refusal)
-        try:
-            generated = await backend.generate(request)
-            valid_refs = citable_refs(backend, request)
-            generation = await anyio.to_thread.run_sync(
-                self.verifier.verify, backend, generated.text, request, valid_refs
-            )
-        except Exception as exc:  # a broken backend must never break /ask
-            generation = self._degraded(request, backend, str(exc) or type(exc).__name__)
-        return self._result(prepared, generation)
+        """The plain answer: the same events as a streamed one, collected."""
+        events = self.answer_events(question, k, history, backend_name, deadline, streamed=False)
+        result: AskResult | None = None
+        async for event in events:
+            if isinstance(event, DoneEvent):
+                result = event.result
+        assert result is not None, "answer_events always ends with DoneEvent"
+        return result
 
-    async def ask_events(
+    def _degraded(
+        self, route: AnswerRoute, request: GenerationRequest, exc: Exception
+    ) -> Generation:
+        assert route.fallback is not None
+        reason = str(exc) or type(exc).__name__
+        logger.warning(
+            "backend %s unavailable, answering with the fallback: %s", route.name, reason
+        )
+        self.on_backend_error(route.name, "generation")
+        return replace(route.fallback.answer(request), degraded=True)
+
+    def _result(
         self,
-        question: str,
-        k: int,
-        history: Sequence[Turn] = (),
-        backend_name: str | None = None,
-        mode: Mode = "hybrid",
-    ) -> AsyncIterator[AskEvent]:
-        """Citations first, then answer deltas, then the whole result (which is authoritative)."""
-        prepared = await self.prepare(question, k, history, backend_name, mode)
-        backend, request = prepared.backend, prepared.request
-        yield CitationsEvent(request.passages, request.search_query, backend.name)
-        if backend is not self.fallback:
-            refusal = self.evidence_refusal(request)
-            if refusal is not None:
-                yield DeltaEvent(refusal.text)
-                yield DoneEvent(self._result(prepared, refusal, time.perf_counter()))
-                return
-        valid_refs = citable_refs(backend, request)
-        citation_filter = CitationStreamFilter(valid_refs)
-        leak_guard = LeakGuard(getattr(backend, "canary", ""))
-        pieces: list[str] = []
-        first_token: float | None = None
-        try:
-            async with aclosing(backend.stream(request)) as deltas:
-                async for delta in deltas:
-                    text = citation_filter.feed(leak_guard.feed(delta))
-                    if text:
-                        first_token = first_token or time.perf_counter()
-                        pieces.append(text)
-                        yield DeltaEvent(text)
-            tail = citation_filter.feed(leak_guard.flush()) + citation_filter.flush()
-            if tail:
-                pieces.append(tail)
-                yield DeltaEvent(tail)
-            joined = "".join(pieces)
-            if backend is self.fallback:
-                checked = check_answer(joined, valid_refs)
-                generation = Generation(checked.text, checked.refused, checked.cited_refs)
-            else:
-                generation = await anyio.to_thread.run_sync(
-                    self.verifier.verify, backend, joined, request, valid_refs
-                )
-        except Exception as exc:  # a broken stream must never break /ask
-            generation = self._degraded(request, backend, str(exc) or type(exc).__name__)
-            if not pieces:
-                first_token = time.perf_counter()
-                yield DeltaEvent(generation.text)
-        yield DoneEvent(self._result(prepared, generation, first_token))
+        prepared: Prepared,
+        generation: Generation,
+        first_token: float | None,
+        streamed: bool,
+    ) -> AskResult:
+        finished = time.perf_counter()
+        timings = Timings(
+            rewrite_ms=_ms(prepared.rewritten - prepared.started),
+            retrieval_ms=_ms(prepared.retrieved - prepared.rewritten),
+            generation_ms=_ms(finished - prepared.retrieved),
+            total_ms=_ms(finished - prepared.started),
+            first_token_ms=(
+                _ms(first_token - prepared.started)
+                if streamed and first_token is not None
+                else None
+            ),
+        )
+        request = prepared.request
+        return AskResult(
+            request.search_query, generation, request.passages, prepared.route.name, timings
+        )

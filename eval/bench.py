@@ -23,11 +23,10 @@ from typing import Any
 import httpx
 
 from eval import charts
-from eval.checker import load_questions
 from eval.cli import QUESTIONS, OneLineParser
 from eval.load import LoadLevel, ServiceProcess, level_summary, parse_levels, rss_mb, sample_rss
+from eval.question_set import QuestionItem, load_questions
 from eval.report import REPORTS, new_report_dir, render_bench, write_report
-from eval.runner import retrieval_query
 
 ENDPOINTS = ("search", "ask")
 
@@ -101,15 +100,14 @@ def service_env(args: argparse.Namespace) -> dict[str, str]:
 
 def request_bodies(questions: Path) -> dict[str, list[dict[str, Any]]]:
     items = load_questions(questions)
+
+    def history(item: QuestionItem) -> list[dict[str, str]]:
+        return [{"role": t.role, "content": t.content} for t in item.history]
+
     return {
-        "search": [{"query": retrieval_query(item), "k": 5} for item in items],
+        "search": [{"query": item.question, "k": 5, "history": history(item)} for item in items],
         "ask": [
-            {
-                "question": item.question,
-                "k": 5,
-                "history": [{"role": t.role, "content": t.content} for t in item.history],
-                "backend": "extractive",
-            }
+            {"question": item.question, "k": 5, "history": history(item), "backend": "extractive"}
             for item in items
         ],
     }

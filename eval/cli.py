@@ -20,7 +20,6 @@ from typing import Any, NoReturn
 import httpx
 
 from eval import charts
-from eval.checker import QuestionItem, load_questions
 from eval.gates import (
     Gate,
     baseline_payload,
@@ -33,6 +32,7 @@ from eval.gates import (
     metric_names,
 )
 from eval.gates import parse_gate as _parse_gate
+from eval.question_set import QuestionItem, load_questions
 from eval.report import REPORTS, delta_table, new_report_dir, render_markdown, summary, write_report
 from eval.runner import run_eval, stratified
 from eval.targets import HttpTarget, InProcessTarget, Target
@@ -115,8 +115,8 @@ def fail(message: str) -> int:
 async def open_target(url: str | None, api_key: str | None = None) -> Target:
     if url:
         return await HttpTarget.connect(url, api_key)
-    from app.components import build_question_answering
     from app.settings import load_settings
+    from app.wiring import build_question_answering
 
     return InProcessTarget(build_question_answering(load_settings()))
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from eval.checker import Evidence, normalize_for_match
+from eval.question_set import Evidence, normalize_for_match
 
 
 @dataclass(frozen=True)

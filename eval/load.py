@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from eval.metrics import latency_summary
+from eval.ranking import latency_summary
 
 Body = dict[str, Any]
 

@@ -9,10 +9,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from app.answer.followup import standalone_question
-from app.models import Turn
-from eval.checker import QuestionItem
+from app.domain import Turn
 from eval.gold import relevant_count
+from eval.question_set import QuestionItem
 from eval.scoring import (
     AnswerScore,
     RetrievalScore,
@@ -29,11 +28,6 @@ ASK_K = 5
 
 def turns(item: QuestionItem) -> list[Turn]:
     return [Turn(t.role, t.content) for t in item.history]
-
-
-def retrieval_query(item: QuestionItem) -> str:
-    """The query the service retrieves with: a follow-up is made standalone first."""
-    return standalone_question(item.question, turns(item))
 
 
 def stratified(items: Sequence[QuestionItem], limit: int | None) -> list[QuestionItem]:
@@ -68,7 +62,8 @@ async def run_eval(
         scores = []
         for item in answerable:
             started = time.perf_counter()
-            hits = await target.search(retrieval_query(item), SEARCH_K, mode)
+            # A follow-up goes with its history: the service makes it standalone, as in /ask.
+            hits = await target.search(item.question, SEARCH_K, mode, turns(item))
             latency = (time.perf_counter() - started) * 1000
             scores.append(score_retrieval(item, hits, n_relevant[item.id], latency))
             bar.update()

@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from eval.checker import QuestionItem
 from eval.gold import Hit, covered_quotes
-from eval.metrics import (
+from eval.question_set import QuestionItem
+from eval.ranking import (
     citation_precision,
     citation_recall,
     evidence_recall_at_k,

@@ -11,12 +11,14 @@ import asyncio
 import re
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
 
 from app.answer.citations import split_answer_sentences
-from app.models import Turn
+from app.domain import Turn
+from app.retrieval.pipeline import Mode
+from app.service import QuestionAnswering
 from eval.gold import Hit
 from eval.scoring import AskOutcome
 
@@ -32,7 +34,9 @@ class Target(Protocol):
     backends: list[str]
     unavailable: dict[str, str]  # configuration → why it is not evaluated
 
-    async def search(self, query: str, k: int, mode: str) -> list[Hit]: ...
+    async def search(
+        self, query: str, k: int, mode: str, history: Sequence[Turn] = ()
+    ) -> list[Hit]: ...
 
     async def ask(
         self, question: str, k: int, history: Sequence[Turn], backend: str
@@ -50,23 +54,23 @@ def _sentence_count(answer: str, refused: bool) -> int:
 
 
 class InProcessTarget:
-    """The service's QuestionAnswering, built from settings in this process."""
+    """The service's QuestionAnswering, built from settings in this process; only its public
+    methods are used, so the figures are those the HTTP routes would give."""
 
-    def __init__(self, qa: Any, description: str = "in-process") -> None:
+    def __init__(self, qa: QuestionAnswering, description: str = "in-process") -> None:
         self.qa = qa
         self.description = description
-        has_reranker = qa.retriever.reranker is not None
-        self.modes: tuple[str, ...] = ("bm25", "dense", "hybrid")
+        self.modes: tuple[str, ...] = tuple(qa.modes)
         self.unavailable: dict[str, str] = {}
-        if has_reranker:
-            self.modes += ("rerank",)
-        else:
+        if "rerank" not in self.modes:
             self.unavailable["rerank"] = "no reranker configured (RAG_RERANKER_MODEL)"
-        self.backends = list(qa.backends.names)
+        self.backends = list(qa.backend_names)
 
-    async def search(self, query: str, k: int, mode: str) -> list[Hit]:
-        passages = self.qa.search(query, k, mode)
-        return [Hit(p.chunk.chunk_id, p.chunk.doc_id, p.chunk.text) for p in passages]
+    async def search(
+        self, query: str, k: int, mode: str, history: Sequence[Turn] = ()
+    ) -> list[Hit]:
+        found = await self.qa.search(query, k, cast(Mode, mode), history)
+        return [Hit(p.chunk.chunk_id, p.chunk.doc_id, p.chunk.text) for p in found.passages]
 
     async def ask(self, question: str, k: int, history: Sequence[Turn], backend: str) -> AskOutcome:
         started = time.perf_counter()
@@ -97,21 +101,21 @@ class InProcessTarget:
         )
 
     async def corpus(self) -> list[Hit]:
-        return [Hit(c.chunk_id, c.doc_id, c.text) for c in self.qa.store.chunks]
+        return [Hit(c.chunk_id, c.doc_id, c.text) for c in self.qa.chunks()]
 
     async def info(self) -> dict[str, Any]:
-        manifest = self.qa.store.manifest
+        manifest = self.qa.manifest
         return {
             "target": self.description,
             "chunk_count": manifest["chunk_count"],
             "build_seconds": manifest["build_seconds"],
             "embedder": manifest["embedder"],
             "backends": self.backends,
-            "default_backend": self.qa.backends.default,
+            "default_backend": self.qa.default_backend,
         }
 
     async def aclose(self) -> None:
-        await self.qa.backends.aclose()
+        await self.qa.aclose()
 
 
 class HttpTarget:
@@ -158,8 +162,15 @@ class HttpTarget:
         data: dict[str, Any] = (await self._request("POST", path, body)).json()
         return data
 
-    async def search(self, query: str, k: int, mode: str) -> list[Hit]:
-        data = await self._post("/search", {"query": query, "k": min(k, HTTP_MAX_K)})
+    async def search(
+        self, query: str, k: int, mode: str, history: Sequence[Turn] = ()
+    ) -> list[Hit]:
+        body = {
+            "query": query,
+            "k": min(k, HTTP_MAX_K),
+            "history": [{"role": t.role, "content": t.content} for t in history],
+        }
+        data = await self._post("/search", body)
         return [Hit(r["chunk_id"], r["doc_id"], r["text"]) for r in data["results"]]
 
     async def ask(self, question: str, k: int, history: Sequence[Turn], backend: str) -> AskOutcome:

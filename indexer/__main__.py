@@ -8,20 +8,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from app.settings import Settings, SettingsError, load_settings
 from indexer.build import build_store
-from indexer.chunking import ChunkerSettings
 from indexer.corpus import CorpusError
 from indexer.embedders import EmbedderError, create_embedder
+from indexer.settings import IndexerSettings, SettingsError, load_indexer_settings
 from indexer.store import StoreError, load_store
-
-
-def chunker_settings(settings: Settings) -> ChunkerSettings:
-    return ChunkerSettings(
-        target_words=settings.chunk_target_words,
-        max_words=settings.chunk_max_words,
-        overlap_sentences=settings.chunk_overlap_sentences,
-    )
 
 
 def _progress_bar(total: int) -> Callable[[int], None]:
@@ -31,7 +22,7 @@ def _progress_bar(total: int) -> Callable[[int], None]:
     return bar.update
 
 
-def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_build(args: argparse.Namespace, settings: IndexerSettings) -> int:
     corpus_dir = args.corpus or settings.corpus_dir
     store_dir = args.store or settings.store_dir
     embedder = create_embedder(settings.embedder, settings.embedding_model)
@@ -39,7 +30,7 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         corpus_dir,
         store_dir,
         embedder,
-        chunker_settings(settings),
+        settings.chunker,
         settings.hnsw_threshold,
         force=args.force,
         progress_factory=None if args.quiet else _progress_bar,
@@ -53,7 +44,7 @@ def _cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+def _cmd_inspect(args: argparse.Namespace, settings: IndexerSettings) -> int:
     store = load_store(args.store or settings.store_dir)
     if args.chunk:
         by_id = {chunk.chunk_id: chunk for chunk in store.chunks}
@@ -101,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_indexer_settings()
         command = _cmd_build if args.command == "build" else _cmd_inspect
         return command(args, settings)
     except (CorpusError, StoreError, EmbedderError, SettingsError) as exc:

@@ -15,8 +15,8 @@ import numpy as np
 
 from indexer.chunking import ChunkerSettings, chunk_document
 from indexer.corpus import DocumentEntry, file_sha256, load_manifest, read_document
+from indexer.documents import Chunk
 from indexer.embedders import Embedder
-from indexer.models import Chunk
 from indexer.store import (
     FORMAT_VERSION,
     StoreError,
@@ -38,11 +38,6 @@ class BuildResult:
     sentences: int
     seconds: float
     store_dir: Path
-
-
-def passage_text(chunk: Chunk) -> str:
-    """What gets embedded: the heading path gives a passage its topic."""
-    return f"{chunk.section}\n{chunk.text}" if chunk.section else chunk.text
 
 
 def fingerprint(
@@ -107,9 +102,7 @@ def build_store(
         len(chunks) + len(sentence_texts)
     )
     dim = embedder.info.dim
-    chunk_vectors = _embed(
-        embedder.embed_passages, [passage_text(c) for c in chunks], dim, progress
-    )
+    chunk_vectors = _embed(embedder.embed_passages, [c.passage_text for c in chunks], dim, progress)
     sentence_vectors = _embed(embedder.embed_passages, sentence_texts, dim, progress)
     counts = {entry.id: sum(1 for c in chunks if c.doc_id == entry.id) for entry in entries}
     seconds = time.perf_counter() - started

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from indexer.models import Block, Chunk, CleanedDocument, Span
+from indexer.documents import Block, Chunk, CleanedDocument, Span
 from indexer.sentences import split_sentences
 
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from indexer.models import Block, BlockKind, CleanedDocument
+from indexer.documents import Block, BlockKind, CleanedDocument
 
 BLOCK_SEPARATOR = "\n\n"
 

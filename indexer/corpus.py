@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.cleaning import clean_markdown, clean_pdf_pages, clean_pdf_text
-from indexer.models import CleanedDocument
+from indexer.documents import CleanedDocument
 
 FORMATS = ("pdf-text", "markdown", "pdf", "text")
 _SUFFIX_FORMATS = {".txt": "pdf-text", ".md": "markdown", ".markdown": "markdown", ".pdf": "pdf"}

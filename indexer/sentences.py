@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.models import Span
+from indexer.documents import Span
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(

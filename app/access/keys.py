@@ -49,7 +49,7 @@ def parse_key(entry: str, where: str) -> ApiKey:
     if not sep or not valid_name(name.strip()) or not _DIGEST.match(digest):
         raise KeyFormatError(
             f"{where}: expected 'name:sha256hex' (a name of A–Z a–z 0–9 _ . - and 64 hex "
-            "digits); create one with `python -m app.keys new NAME`"
+            "digits); create one with `python -m app.access new NAME`"
         )
     return ApiKey(name.strip(), digest)
 

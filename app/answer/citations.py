@@ -9,7 +9,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from app.answer.language import REFUSALS
+from app.answer.refusals import REFUSALS
 
 # "[1]", "[1, 2]", "[1; 3]" and "[1-2]" style groups; anything else in brackets is left alone.
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\s*\]")

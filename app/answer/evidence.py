@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from app.answer.language import Language
+from indexer.language import Language
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.models import Turn
+from app.domain import Turn
 
 _LEADING_CONJUNCTION = re.compile(r"^\s*(och|men|samt|också|även|and|but|also|so)\b[\s,]*", re.I)
 # Words that point back at something said before.
@@ -63,3 +63,11 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     own = own[:1].upper() + own[1:]
     separator = " " if previous.endswith(("?", ".", "!")) else ". "
     return f"{previous}{separator}{own}"
+
+
+class HeuristicRewriter:
+    """The follow-up rewrite without a model: the rewriter of the extractive backend and the
+    fallback of every other."""
+
+    async def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        return standalone_question(question, history)

@@ -1,83 +1,31 @@
 """POST /ask, bounded: a language model's answer takes a slot among
 RAG_MAX_CONCURRENT_GENERATIONS (a short queue, then 503); every answer has a total deadline
-(RAG_REQUEST_DEADLINE_S), streamed answers included."""
+(RAG_REQUEST_DEADLINE_S), streamed answers included. What happens when the deadline nears
+(the fallback answer) is the service's policy; this route only says when the deadline is."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from typing import Annotated, Any
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Depends, Request
 
+from app.api.deps import QA, AskLimits, Limits, require_json
 from app.api.errors import GUARDED, ApiError, error_docs
-from app.api.routes import QA, passage_out, require_json
-from app.api.streaming import (
-    SSE_EVENT_SCHEMA,
-    EventStreamResponse,
-    event_stream,
-    until_deadline,
-)
-from app.backends.base import UnknownBackendError
+from app.api.openapi import SSE_EVENT_SCHEMA
+from app.api.routes import check_backend
+from app.api.streaming import EventStreamResponse, event_stream, until_deadline
+from app.domain import Turn
 from app.limits.gate import GateFull, GenerationGate
-from app.metrics import Metrics
-from app.models import Passage, Turn
-from app.schemas import AskRequest, AskResponse, Citation, TimingsOut
-from app.service import AskResult, QuestionAnswering
+from app.schemas import AskRequest, AskResponse, Citation
+from app.service import AskResult
 
 logger = logging.getLogger("app.api.ask")
 
 BUSY_RETRY_AFTER_S = 5
-# Of the deadline, this much (at most) is kept back to compose the extractive answer when
-# the chosen backend runs out of time.
-FALLBACK_RESERVE_S = 5.0
 
 router = APIRouter()
-
-
-@dataclass(frozen=True)
-class AskLimits:
-    gate: GenerationGate
-    deadline_s: float
-    metrics: Metrics
-
-    @property
-    def reserve_s(self) -> float:
-        return min(FALLBACK_RESERVE_S, self.deadline_s * 0.1)
-
-
-def get_limits(request: Request) -> AskLimits:
-    limits: AskLimits = request.app.state.ask_limits
-    return limits
-
-
-Limits = Annotated[AskLimits, Depends(get_limits)]
-
-
-def citation_out(passage: Passage) -> dict[str, object]:
-    return {**passage_out(passage), "ref": passage.ref}
-
-
-def ask_response(result: AskResult) -> dict[str, object]:
-    generation = result.generation
-    timings = result.timings
-    return AskResponse(
-        answer=generation.text,
-        citations=[Citation(**citation_out(p)) for p in result.passages],  # type: ignore[arg-type]
-        refused=generation.refused,
-        backend=result.backend,
-        degraded=generation.degraded,
-        timings_ms=TimingsOut(
-            rewrite=timings.rewrite_ms,
-            retrieval=timings.retrieval_ms,
-            generation=timings.generation_ms,
-            total=timings.total_ms,
-            first_token=timings.first_token_ms,
-        ),
-        search_query=result.search_query,
-        unsupported_sentences=list(generation.unsupported_sentences),
-    ).model_dump()
 
 
 def wants_stream(body: AskRequest, request: Request) -> bool:
@@ -112,25 +60,12 @@ def _deadline_error(deadline_s: float) -> ApiError:
     )
 
 
-async def answer_after_deadline(
-    qa: QuestionAnswering, body: AskRequest, history: list[Turn], limits: AskLimits
-) -> AskResult:
-    """The chosen backend ran out of time: the extractive answer, marked degraded, or a 504."""
-    logger.warning("request deadline reached; answering extractively")
-    result = None
-    if qa.backends.get(body.backend) is not qa.fallback:
-        with anyio.move_on_after(limits.reserve_s):
-            result = await qa.ask(body.question, body.k, history, qa.fallback.name)
-    if result is None:
-        raise _deadline_error(limits.deadline_s)
-    return replace(result, generation=replace(result.generation, degraded=True))
-
-
 def _nothing() -> None:
     pass
 
 
-def _observed(limits: AskLimits, result: AskResult) -> dict[str, object]:
+def observed(limits: AskLimits, result: AskResult) -> dict[str, Any]:
+    """Records an answer, plain or streamed alike, and returns it as the response body."""
     limits.metrics.observe_answer(result)
     logger.info(
         "answered",
@@ -141,7 +76,7 @@ def _observed(limits: AskLimits, result: AskResult) -> dict[str, object]:
             "total_ms": result.timings.total_ms,
         },
     )
-    return ask_response(result)
+    return AskResponse.from_result(result).model_dump()
 
 
 @router.post(
@@ -162,25 +97,23 @@ def _observed(limits: AskLimits, result: AskResult) -> dict[str, object]:
 async def ask(body: AskRequest, request: Request, qa: QA, limits: Limits) -> Any:
     """Answers in the question's language; every claim cites its passage as [n]."""
     history = [Turn(turn.role, turn.content) for turn in body.history]
-    if body.backend is not None and body.backend not in qa.backends.names:
-        # a 422 before any stream starts (also for "", which the registry reads as the default)
-        raise UnknownBackendError(body.backend, qa.backends.names)
+    check_backend(qa, body.backend)  # a 422 before any stream starts
     logger.debug("question", extra={"question": body.question, "history_turns": len(history)})
     deadline = anyio.current_time() + limits.deadline_s
     # Only a language model's answer is a "generation" worth queueing: an extractive answer
     # is a few milliseconds of CPU, bounded by the rate limit like /search.
-    generates = qa.backends.get(body.backend) is not qa.fallback
+    generates = qa.generates(body.backend)
     release = limits.gate.release if generates else _nothing
     if generates:
         await enter(limits.gate, deadline, limits.deadline_s)
     if wants_stream(body, request):
         try:
-            events = qa.ask_events(body.question, body.k, history, body.backend)
+            events = qa.answer_events(body.question, body.k, history, body.backend, deadline)
             return EventStreamResponse(
                 event_stream(
                     until_deadline(events, deadline),
-                    citation_out,
-                    lambda result: _observed(limits, result),
+                    Citation.from_passage,
+                    lambda result: observed(limits, result),
                 ),
                 on_close=release,
             )
@@ -189,10 +122,13 @@ async def ask(body: AskRequest, request: Request, qa: QA, limits: Limits) -> Any
             raise
     try:
         result = None
-        with anyio.move_on_after(max(0.0, deadline - limits.reserve_s - anyio.current_time())):
-            result = await qa.ask(body.question, body.k, history, body.backend)
-        if result is None:
-            result = await answer_after_deadline(qa, body, history, limits)
+        # The service answers with its fallback before the deadline; this bound only holds
+        # when even that cannot be had in time.
+        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
+            result = await qa.ask(body.question, body.k, history, body.backend, deadline)
     finally:
         release()
-    return _observed(limits, result)
+    if result is None:
+        logger.warning("request deadline reached before any answer")
+        raise _deadline_error(limits.deadline_s)
+    return observed(limits, result)

@@ -10,10 +10,10 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.access import identity_of
+from app.api.access_control import identity_of
 from app.api.errors import error_response
 from app.logs import request_id_var
-from app.metrics import Metrics
+from app.telemetry import Metrics
 
 logger = logging.getLogger("app.access")
 

@@ -6,24 +6,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.api.access import identity_of
+from app.api.access_control import identity_of
+from app.api.deps import Feedback, require_json
 from app.api.errors import GUARDED, ApiError, error_docs
-from app.api.routes import require_json
 from app.feedback.export import to_csv, to_jsonl
 from app.feedback.schemas import FeedbackCreated, FeedbackRequest
-from app.feedback.store import FeedbackEntry, FeedbackStore, FeedbackStoreError
+from app.feedback.store import FeedbackEntry, FeedbackStoreError
 
 router = APIRouter(tags=["feedback"])
 
 ERRORS = error_docs(400, 413, 415, 422, 503, *GUARDED, s503="Omdömen kan inte sparas just nu.")
-
-
-def get_feedback_store(request: Request) -> FeedbackStore:
-    store: FeedbackStore = request.app.state.feedback
-    return store
-
-
-Store = Annotated[FeedbackStore, Depends(get_feedback_store)]
 
 
 def _unavailable(exc: FeedbackStoreError) -> ApiError:
@@ -62,7 +54,7 @@ def to_entry(body: FeedbackRequest, user: str | None = None) -> FeedbackEntry:
     dependencies=[Depends(require_json)],
     summary="Lämna omdöme om ett svar",
 )
-def post_feedback(body: FeedbackRequest, request: Request, store: Store) -> FeedbackCreated:
+def post_feedback(body: FeedbackRequest, request: Request, store: Feedback) -> FeedbackCreated:
     """Stores a thumbs up/down, with an optional comment, durably in SQLite."""
     user = identity_of(request.scope).principal
     try:
@@ -90,7 +82,7 @@ def post_feedback(body: FeedbackRequest, request: Request, store: Store) -> Feed
     summary="Exportera omdömen",
 )
 def export_feedback(
-    store: Store,
+    store: Feedback,
     format: Annotated[
         Literal["jsonl", "csv"], Query(description="'jsonl' (JSON Lines) eller 'csv'.")
     ] = "jsonl",

@@ -1,10 +1,58 @@
-"""The OpenAPI document, completed with what depends on settings (the backends' names)."""
+"""The OpenAPI document: what FastAPI cannot infer (the server-sent events of `/ask`) and
+what depends on settings (the backends' names)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import FastAPI
+
+
+def _event(name: str, data: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": data,
+            },
+        },
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# One server-sent event of POST /ask, for the OpenAPI document: its name and its JSON data.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        _event(
+            "citations",
+            {
+                "type": "object",
+                "required": ["citations", "search_query", "backend"],
+                "properties": {
+                    "citations": {"type": "array", "items": _ref("Citation")},
+                    "search_query": {"type": "string"},
+                    "backend": {"type": "string"},
+                },
+            },
+            "Först: passagerna som svaret kan hänvisa till.",
+        ),
+        _event(
+            "delta",
+            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+            "Sedan: nästa bit av svaret.",
+        ),
+        _event("done", _ref("AskResponse"), "Sist: hela svaret (det gäller)."),
+        _event("error", _ref("ErrorResponse"), "Svaret kunde inte slutföras."),
+    ]
+}
 
 
 def describe_backends(app: FastAPI, names: list[str]) -> None:
@@ -15,8 +63,9 @@ def describe_backends(app: FastAPI, names: list[str]) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
-            backend = schema["components"]["schemas"]["AskRequest"]["properties"]["backend"]
-            backend["anyOf"] = [{"type": "string", "enum": names}, {"type": "null"}]
+            for request in ("AskRequest", "SearchRequest"):
+                backend = schema["components"]["schemas"][request]["properties"]["backend"]
+                backend["anyOf"] = [{"type": "string", "enum": names}, {"type": "null"}]
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

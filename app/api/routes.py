@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
+from app.api.deps import QA, require_json
 from app.api.errors import GUARDED, ApiError, error_docs
-from app.models import Passage
+from app.backends.base import UnknownBackendError
+from app.domain import Turn
 from app.schemas import (
     ChunkResponse,
     DocumentOut,
@@ -20,41 +22,15 @@ from app.schemas import (
 )
 from app.service import QuestionAnswering
 
-
-def require_json(request: Request) -> None:
-    content_type = request.headers.get("content-type", "")
-    if content_type.split(";")[0].strip().lower() != "application/json":
-        raise ApiError(
-            415,
-            "unsupported_media_type",
-            f"Content-Type must be application/json (got '{content_type or 'none'}'); "
-            "send the body as JSON.",
-        )
-
-
-def get_qa(request: Request) -> QuestionAnswering:
-    qa: QuestionAnswering = request.app.state.qa
-    return qa
-
-
-QA = Annotated[QuestionAnswering, Depends(get_qa)]
-
 ERRORS: dict[int | str, dict[str, Any]] = error_docs(400, 413, 415, 422, *GUARDED)
 
 router = APIRouter()
 
 
-def passage_out(passage: Passage) -> dict[str, object]:
-    chunk = passage.chunk
-    return {
-        "chunk_id": chunk.chunk_id,
-        "doc_id": chunk.doc_id,
-        "title": chunk.title,
-        "section": chunk.section,
-        "page": chunk.page_start,
-        "text": chunk.text,
-        "score": round(passage.score, 6),
-    }
+def check_backend(qa: QuestionAnswering, name: str | None) -> None:
+    """A 422 for a name that is not configured (also for "", which reads as the default)."""
+    if name is not None and name not in qa.backend_names:
+        raise UnknownBackendError(name, qa.backend_names)
 
 
 @router.post(
@@ -64,22 +40,15 @@ def passage_out(passage: Passage) -> dict[str, object]:
     dependencies=[Depends(require_json)],
     summary="Sök passager",
 )
-def search(body: SearchRequest, qa: QA) -> SearchResponse:
+async def search(body: SearchRequest, qa: QA) -> SearchResponse:
     """Returns the passages that best match the query (dense + lexical, fused)."""
-    passages = qa.search(body.query, body.k)
+    check_backend(qa, body.backend)
+    history = [Turn(turn.role, turn.content) for turn in body.history]
+    found = await qa.search(body.query, body.k, history=history, backend_name=body.backend)
     return SearchResponse(
         query=body.query,
-        results=[PassageOut(**passage_out(p)) for p in passages],  # type: ignore[arg-type]
-    )
-
-
-def store_summary(manifest: dict[str, Any]) -> StoreSummary:
-    return StoreSummary(
-        engine=manifest["embedder"]["engine"],
-        model=manifest["embedder"]["model"],
-        chunk_count=manifest["chunk_count"],
-        built_at=manifest["built_at"],
-        build_seconds=manifest["build_seconds"],
+        search_query=found.search_query,
+        results=[PassageOut.from_passage(p) for p in found.passages],
     )
 
 
@@ -88,9 +57,9 @@ def health(qa: QA) -> HealthResponse:
     """Reports the loaded store and the configured backends."""
     return HealthResponse(
         status="ok",
-        store=store_summary(qa.store.manifest),
-        backends=qa.backends.names,
-        default_backend=qa.backends.default,
+        store=StoreSummary.from_manifest(qa.manifest),
+        backends=qa.backend_names,
+        default_backend=qa.default_backend,
     )
 
 
@@ -103,18 +72,7 @@ def health(qa: QA) -> HealthResponse:
 def documents(qa: QA) -> DocumentsResponse:
     """Lists the corpus manifest with the number of passages per document."""
     return DocumentsResponse(
-        documents=[
-            DocumentOut(
-                id=doc["id"],
-                title=doc["title"],
-                kind=doc["kind"],
-                language=doc["language"],
-                date=doc.get("date"),
-                file=doc["file"],
-                chunk_count=doc["chunk_count"],
-            )
-            for doc in qa.store.manifest["documents"]
-        ]
+        documents=[DocumentOut.from_manifest_entry(doc) for doc in qa.manifest["documents"]]
     )
 
 
@@ -126,31 +84,12 @@ def documents(qa: QA) -> DocumentsResponse:
 )
 def chunk(chunk_id: str, qa: QA) -> ChunkResponse:
     """Returns one passage and the ids of its neighbours in the same document."""
-    position = qa.chunk_positions.get(chunk_id)
-    if position is None:
+    context = qa.chunk_context(chunk_id)
+    if context is None:
         raise ApiError(
             404,
             "unknown_chunk",
             f"No passage with id '{chunk_id}'; ids look like 'strategi:0042' "
             "(see POST /search or GET /documents).",
         )
-    chunks = qa.store.chunks
-    found = chunks[position]
-    previous = chunks[position - 1] if position > 0 else None
-    following = chunks[position + 1] if position + 1 < len(chunks) else None
-    return ChunkResponse(
-        chunk_id=found.chunk_id,
-        doc_id=found.doc_id,
-        title=found.title,
-        section=found.section,
-        page=found.page_start,
-        page_end=found.page_end,
-        text=found.text,
-        sentences=[(s.start, s.end) for s in found.sentences],
-        previous_chunk_id=previous.chunk_id
-        if previous and previous.doc_id == found.doc_id
-        else None,
-        next_chunk_id=following.chunk_id
-        if following and following.doc_id == found.doc_id
-        else None,
-    )
+    return ChunkResponse.from_context(context)

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from pydantic import BaseModel
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from app.service import AskEvent, CitationsEvent, DeltaEvent, DoneEvent
+from app.domain import Passage
+from app.service import AskEvent, AskResult, CitationsEvent, DeltaEvent, DoneEvent
 
 logger = logging.getLogger("app.api.streaming")
 
@@ -20,53 +22,6 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 DEADLINE_MESSAGE = "The answer took longer than the service allows; ask again later."
-
-
-def _event(name: str, data: dict[str, Any], description: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "description": description,
-        "required": ["event", "data"],
-        "properties": {
-            "event": {"const": name},
-            "data": {
-                "type": "string",
-                "contentMediaType": "application/json",
-                "contentSchema": data,
-            },
-        },
-    }
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-# One server-sent event of POST /ask, for the OpenAPI document: its name and its JSON data.
-SSE_EVENT_SCHEMA: dict[str, Any] = {
-    "oneOf": [
-        _event(
-            "citations",
-            {
-                "type": "object",
-                "required": ["citations", "search_query", "backend"],
-                "properties": {
-                    "citations": {"type": "array", "items": _ref("Citation")},
-                    "search_query": {"type": "string"},
-                    "backend": {"type": "string"},
-                },
-            },
-            "Först: passagerna som svaret kan hänvisa till.",
-        ),
-        _event(
-            "delta",
-            {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
-            "Sedan: nästa bit av svaret.",
-        ),
-        _event("done", _ref("AskResponse"), "Sist: hela svaret (det gäller)."),
-        _event("error", _ref("ErrorResponse"), "Svaret kunde inte slutföras."),
-    ]
-}
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
@@ -130,17 +85,17 @@ async def until_deadline(
 
 async def event_stream(
     events: AsyncIterator[AskEvent | DeadlineEvent],
-    citation: Any,
-    response: Any,
+    citation: Callable[[Passage], BaseModel],
+    response: Callable[[AskResult], dict[str, Any]],
 ) -> AsyncIterator[str]:
-    """Formats service events; `citation` and `response` turn them into JSON-able dicts."""
+    """Formats service events; `citation` and `response` turn them into JSON."""
     try:
         async for event in events:
             if isinstance(event, CitationsEvent):
                 yield sse(
                     "citations",
                     {
-                        "citations": [citation(p) for p in event.passages],
+                        "citations": [citation(p).model_dump() for p in event.passages],
                         "search_query": event.search_query,
                         "backend": event.backend,
                     },

@@ -1,39 +1,56 @@
-"""The backend Protocol and the registry that maps names to backends."""
+"""The roles a backend can play, each one small Protocol, and the registry by name."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Generic, Protocol, TypeVar
 
-from app.models import Generation, GenerationRequest, Turn
+from app.domain import Generation, GenerationRequest, Turn
 
 
 class LLMBackend(Protocol):
-    """Writes a cited answer from numbered passages.
+    """Writes an answer from the numbered passages of the request, as the model's own text.
 
-    >>> backend = registry.get("extractive")
-    >>> generation = await backend.generate(request)
-    >>> generation.text
+    >>> backend = OpenAIBackend(httpx.AsyncClient(base_url=url), options, templates)
+    >>> await backend.generate(request)
     'Sverige ska föra en solidarisk politik inom EU och Nato [1].'
-    >>> "".join([delta async for delta in backend.stream(request)]) == generation.text
-    True
+    >>> "".join([delta async for delta in backend.stream(request)])
+    'Sverige ska föra en solidarisk politik inom EU och Nato [1].'
+    >>> await backend.aclose()
 
-    Both calls raise `BackendUnavailable` when the backend cannot answer (down, too slow,
-    garbage); the service then answers extractively with `degraded: true`.
+    The text is not post-processed: the service checks it (markers, support, leaks) the same
+    way for both calls. Both raise `BackendUnavailable` when the backend cannot answer (down,
+    too slow, garbage); the service then answers with the fallback, marked `degraded`.
+    `request.passages` are exactly the passages the prompt may show and cite.
     """
 
     name: str
 
-    async def generate(self, request: GenerationRequest) -> Generation: ...
+    async def generate(self, request: GenerationRequest) -> str: ...
 
     def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]: ...
 
+    async def aclose(self) -> None:
+        """Closes what the backend holds open (an HTTP connection pool)."""
+        ...
 
-@runtime_checkable
+
 class QuestionRewriter(Protocol):
-    """A backend that can turn a follow-up into a standalone question itself."""
+    """Turns a follow-up into a standalone question for retrieval."""
 
     async def rewrite(self, question: str, history: Sequence[Turn]) -> str: ...
+
+
+class EvidenceGate(Protocol):
+    """Says, before any model is asked, when the passages cannot answer the question."""
+
+    def refusal(self, request: GenerationRequest) -> str | None: ...
+
+
+class FallbackAnswerer(Protocol):
+    """Answers from the passages alone, without failing, when the chosen backend cannot."""
+
+    def answer(self, request: GenerationRequest) -> Generation: ...
 
 
 class BackendUnavailable(Exception):
@@ -47,26 +64,27 @@ class UnknownBackendError(ValueError):
         self.valid = valid
 
 
-class BackendRegistry:
-    def __init__(self, backends: Mapping[str, LLMBackend], default: str) -> None:
-        if default not in backends:
-            raise UnknownBackendError(default, sorted(backends))
-        self._backends = dict(backends)
+EntryT = TypeVar("EntryT")
+
+
+class Registry(Generic[EntryT]):
+    """Entries by name, with a default; an unknown name lists the valid ones."""
+
+    def __init__(self, entries: Mapping[str, EntryT], default: str) -> None:
+        if default not in entries:
+            raise UnknownBackendError(default, sorted(entries))
+        self._entries = dict(entries)
         self.default = default
 
     @property
     def names(self) -> list[str]:
-        return sorted(self._backends)
+        return sorted(self._entries)
 
-    async def aclose(self) -> None:
-        """Closes what the backends hold open (HTTP connection pools)."""
-        for backend in self._backends.values():
-            close = getattr(backend, "aclose", None)
-            if close is not None:
-                await close()
+    def values(self) -> list[EntryT]:
+        return list(self._entries.values())
 
-    def get(self, name: str | None) -> LLMBackend:
-        backend = self._backends.get(name or self.default)
-        if backend is None:
+    def get(self, name: str | None) -> EntryT:
+        entry = self._entries.get(name or self.default)
+        if entry is None:
             raise UnknownBackendError(str(name), self.names)
-        return backend
+        return entry

@@ -1,18 +1,22 @@
-"""The embedded default backend: no LLM, answers with the documents' own sentences."""
+"""The embedded default backend: no LLM, answers with the documents' own sentences.
+
+It plays three roles: the backend chosen by name, the evidence gate that spares a model
+questions the passages cannot answer, and the fallback when another backend fails.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Mapping
 
-from app.answer.evidence import RefusalThresholds
-from app.answer.extractive import (
+from app.answer.composer import (
     CandidateSentence,
     ComposedAnswer,
     ComposerSettings,
     compose_answer,
 )
+from app.answer.evidence import RefusalThresholds
 from app.answer.injection import is_instruction
-from app.models import Generation, GenerationRequest
+from app.domain import Generation, GenerationRequest
 
 
 def candidate_sentences(request: GenerationRequest) -> list[CandidateSentence]:
@@ -37,6 +41,12 @@ def candidate_sentences(request: GenerationRequest) -> list[CandidateSentence]:
                 )
             )
     return candidates
+
+
+def answer_text(answer: ComposedAnswer) -> str:
+    if answer.refused:
+        return answer.text
+    return " ".join(f"{sentence} [{ref}]" for sentence, ref in answer.sentences)
 
 
 class ExtractiveBackend:
@@ -67,12 +77,8 @@ class ExtractiveBackend:
             self.settings,
         )
 
-    async def generate(self, request: GenerationRequest) -> Generation:
-        return self.compose_generation(request)
-
-    def compose_generation(self, request: GenerationRequest) -> Generation:
-        answer = self.compose(request)
-        return Generation(answer.text, answer.refused, answer.cited_refs)
+    async def generate(self, request: GenerationRequest) -> str:
+        return answer_text(self.compose(request))
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         answer = self.compose(request)
@@ -81,3 +87,16 @@ class ExtractiveBackend:
             return
         for index, (sentence, ref) in enumerate(answer.sentences):
             yield ("" if index == 0 else " ") + f"{sentence} [{ref}]"
+
+    async def aclose(self) -> None:
+        pass  # holds nothing open
+
+    def refusal(self, request: GenerationRequest) -> str | None:
+        """The evidence gate: a small model asked anyway tends to invent an answer and cite
+        a passage for it."""
+        answer = self.compose(request)
+        return answer.text if answer.refused else None
+
+    def answer(self, request: GenerationRequest) -> Generation:
+        composed = self.compose(request)
+        return Generation(composed.text, composed.refused, composed.cited_refs)

@@ -18,7 +18,6 @@ from typing import Any
 import anyio
 import httpx
 
-from app.answer.citations import check_answer
 from app.backends.base import BackendUnavailable
 from app.backends.prompts import (
     PromptTemplates,
@@ -27,7 +26,7 @@ from app.backends.prompts import (
     rewrite_messages,
 )
 from app.backends.retry import RETRYABLE_STATUS, RetryPolicy, next_delay, parse_retry_after
-from app.models import Generation, GenerationRequest, Turn
+from app.domain import GenerationRequest, Turn
 
 logger = logging.getLogger("app.backends.openai")
 
@@ -37,7 +36,6 @@ class OpenAIOptions:
     model: str
     max_tokens: int = 400
     temperature: float = 0.1
-    max_passages: int = 5
     deadline_s: float = 60.0
     rewrite_deadline_s: float = 15.0
     api_version: str | None = None
@@ -99,15 +97,6 @@ class OpenAIBackend:
             "stream": stream,
         }
 
-    def _prompt_passages(self, request: GenerationRequest) -> GenerationRequest:
-        passages = request.passages[: self.options.max_passages]
-        return GenerationRequest(
-            question=request.question,
-            language=request.language,
-            passages=passages,
-            question_vector=request.question_vector,
-        )
-
     async def _open(self, body: dict, deadline: float) -> httpx.Response:
         """Sends the request, retrying connect errors, 429 and 5xx within the deadline."""
         params = {"api-version": self.options.api_version} if self.options.api_version else None
@@ -166,41 +155,23 @@ class OpenAIBackend:
             raise BackendUnavailable("malformed response: body is not JSON") from exc
         return _content(data)
 
-    def _answer_prompt(
-        self, request: GenerationRequest
-    ) -> tuple[GenerationRequest, list[dict[str, str]]]:
-        prompt = self._prompt_passages(request)
-        messages = answer_messages(
+    def _answer_prompt(self, request: GenerationRequest) -> list[dict[str, str]]:
+        return answer_messages(
             self._templates,
             request.question,
             request.language,
-            prompt.passages,
+            request.passages,
             self.options.canary,
         )
-        return prompt, messages
 
-    async def generate(self, request: GenerationRequest) -> Generation:
-        prompt, messages = self._answer_prompt(request)
-        text = await self._complete(messages, self.options.max_tokens, self.options.deadline_s)
-        checked = check_answer(text, {p.ref for p in prompt.passages})
-        return Generation(
-            checked.text,
-            checked.refused,
-            checked.cited_refs,
-            unsupported_sentences=checked.unsupported_sentences,
-        )
-
-    @property
-    def canary(self) -> str:
-        """The string only the system prompt holds (see app/answer/leak.py)."""
-        return self.options.canary
-
-    def valid_refs(self, request: GenerationRequest) -> set[int]:
-        return {p.ref for p in self._prompt_passages(request).passages}
+    async def generate(self, request: GenerationRequest) -> str:
+        """The model's whole answer, as it wrote it."""
+        messages = self._answer_prompt(request)
+        return await self._complete(messages, self.options.max_tokens, self.options.deadline_s)
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         """Raw deltas as the model writes them; closing the iterator closes the connection."""
-        prompt, messages = self._answer_prompt(request)
+        messages = self._answer_prompt(request)
         deadline = time.monotonic() + self.options.deadline_s
         response = await self._open(self._body(messages, True, self.options.max_tokens), deadline)
         finished = False

@@ -8,10 +8,10 @@ from pathlib import Path
 from string import Template
 
 from app.answer.injection import without_instructions
-from app.answer.language import REFUSALS, Language
-from app.models import Passage, Turn
+from app.answer.refusals import REFUSALS
+from app.domain import Passage, Turn
+from indexer.language import Language
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 TEMPLATE_FILES = ("system.txt", "answer.txt", "rewrite.txt")
 LANGUAGE_RULES: dict[Language, str] = {
     "sv": "Svara på svenska.",
@@ -33,7 +33,7 @@ class PromptTemplates:
     rewrite: Template
 
     @classmethod
-    def load(cls, directory: Path = PROMPTS_DIR) -> PromptTemplates:
+    def load(cls, directory: Path) -> PromptTemplates:
         try:
             texts = [(directory / name).read_text(encoding="utf-8") for name in TEMPLATE_FILES]
         except OSError as exc:

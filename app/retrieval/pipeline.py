@@ -1,4 +1,4 @@
-"""The retrieval pipeline over a loaded store: dense + lexical → fusion → rerank."""
+"""The retrieval pipeline over a passage store: dense + lexical → fusion → rerank → passages."""
 
 from __future__ import annotations
 
@@ -8,25 +8,23 @@ from typing import Literal
 
 import numpy as np
 
-from app.answer.language import detect_language
-from app.retrieval.bm25 import BM25Index
+from app.domain import Passage
 from app.retrieval.fusion import reciprocal_rank_fusion
 from app.retrieval.rerank import Reranker
-from app.retrieval.swedish import Analyzer, CompoundSplitter
-from indexer.build import passage_text
+from app.retrieval.store import PassageStore
+from app.retrieval.swedish import Analyzer
 from indexer.embedders import Embedder
-from indexer.models import Chunk
-from indexer.store import LoadedStore
+from indexer.language import detect_language
 
 Mode = Literal["bm25", "dense", "hybrid", "rerank"]
-MODES: tuple[Mode, ...] = ("bm25", "dense", "hybrid", "rerank")
 
 
 @dataclass(frozen=True)
 class RetrievalSettings:
     dense_candidates: int = 30
     lexical_candidates: int = 30
-    rrf_k: float = 60.0
+    # Tuned on eval/questions.jsonl (eval/TUNING.md); `RAG_RRF_K` overrides it.
+    rrf_k: float = 10.0
     dense_weight: float = 1.0
     lexical_weight: float = 1.0
     # English questions share few words with Swedish text; trust meaning more.
@@ -35,59 +33,38 @@ class RetrievalSettings:
 
 
 @dataclass(frozen=True)
-class ScoredChunk:
-    chunk: Chunk
-    position: int
-    score: float
-    dense_score: float
-    lexical_score: float
-
-
-@dataclass(frozen=True)
 class Retrieval:
     query: str
     query_vector: np.ndarray
     query_terms: tuple[str, ...]
-    passages: tuple[ScoredChunk, ...]
-
-
-def dense_search(index: object, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-    scores, ids = index.search(query_vector[None, :].astype(np.float32), n)  # type: ignore[attr-defined]
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+    passages: tuple[Passage, ...]
 
 
 class Retriever:
     def __init__(
         self,
-        store: LoadedStore,
+        store: PassageStore,
         embedder: Embedder,
+        analyzer: Analyzer,
         settings: RetrievalSettings,
-        compound_splitting: bool = True,
         reranker: Reranker | None = None,
     ) -> None:
         self.store = store
         self.embedder = embedder
+        self.analyzer = analyzer
         self.settings = settings
         self.reranker = reranker
-        texts = [passage_text(chunk) for chunk in store.chunks]
-        splitter = CompoundSplitter.from_texts(texts) if compound_splitting else None
-        self.analyzer = Analyzer(splitter)
-        self.bm25 = BM25Index.build([self.analyzer.terms(text) for text in texts])
-        self._texts = texts
 
-    def embed_query(self, query: str) -> np.ndarray:
-        return self.embedder.embed_queries([query])[0]
+    @property
+    def modes(self) -> tuple[Mode, ...]:
+        """The modes this retriever can run: rerank only with a reranker."""
+        return ("bm25", "dense", "hybrid", *(("rerank",) if self.reranker else ()))
 
     def retrieve(self, query: str, k: int, mode: Mode = "hybrid") -> Retrieval:
-        query_vector = self.embed_query(query)
+        query_vector = self.embedder.embed_queries([query])[0]
         terms = tuple(self.analyzer.terms(query))
-        n_chunks = len(self.store.chunks)
-        dense = dense_search(
-            self.store.index, query_vector, min(self.settings.dense_candidates, n_chunks)
-        )
-        lexical = self.bm25.top(terms, min(self.settings.lexical_candidates, n_chunks))
-        dense_scores = dict(dense)
-        lexical_scores = dict(lexical)
+        dense = self.store.dense_search(query_vector, self.settings.dense_candidates)
+        lexical = self.store.lexical_candidates(terms, self.settings.lexical_candidates)
         if mode == "dense":
             ranked = dense
         elif mode == "bm25":
@@ -106,25 +83,22 @@ class Retriever:
             if mode == "rerank" and self.reranker is not None:
                 ranked = self._rerank(query, ranked)
         passages = tuple(
-            ScoredChunk(
-                chunk=self.store.chunks[i],
-                position=i,
+            Passage(
+                ref=ref,
+                chunk=self.store.chunk_at(position),
                 score=score,
-                dense_score=dense_scores.get(i, self._cosine(query_vector, i)),
-                lexical_score=lexical_scores.get(i, 0.0),
+                sentence_vectors=self.store.sentence_vectors(position),
             )
-            for i, score in ranked[:k]
+            for ref, (position, score) in enumerate(ranked[:k], start=1)
         )
         return Retrieval(query, query_vector, terms, passages)
 
     def _rerank(self, query: str, ranked: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
         assert self.reranker is not None
         head = list(ranked[: self.settings.rerank_candidates])
-        scores = self.reranker.score(query, [self._texts[i] for i, _ in head])
+        texts = [self.store.chunk_at(i).passage_text for i, _ in head]
+        scores = self.reranker.score(query, texts)
         reordered = sorted(zip(head, scores, strict=True), key=lambda pair: -pair[1])
         return [(i, score) for (i, _), score in reordered] + list(
             ranked[self.settings.rerank_candidates :]
         )
-
-    def _cosine(self, query_vector: np.ndarray, position: int) -> float:
-        return float(self.store.index.reconstruct(position) @ query_vector)

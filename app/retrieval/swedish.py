@@ -97,6 +97,11 @@ class CompoundSplitter:
 class Analyzer:
     splitter: CompoundSplitter | None = None
 
+    @classmethod
+    def for_corpus(cls, texts: Iterable[str], compound_splitting: bool = True) -> Analyzer:
+        """Compounds split into parts that occur as words of these texts (or not at all)."""
+        return cls(CompoundSplitter.from_texts(texts) if compound_splitting else None)
+
     def terms(self, text: str) -> list[str]:
         """Index/query terms: stems of content words plus stems of compound parts."""
         terms: list[str] = []

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.access.keys import key_line, new_key
-from app.api.access import AccessConfigError
+from app.api.access_control import AccessConfigError
 from app.service import QuestionAnswering
 from app.settings import Settings
 from tests.app.apps import app_client, make_app

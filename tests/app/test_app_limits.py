@@ -15,11 +15,11 @@ import pytest
 from app.access.keys import key_line, new_key
 from app.api.ask import enter
 from app.api.errors import ApiError
-from app.components import build_question_answering
 from app.limits.gate import GenerationGate
 from app.main import create_app
 from app.service import QuestionAnswering
 from app.settings import Settings
+from app.wiring import build_question_answering
 from indexer.embedders import Embedder
 from tests.app.apps import app_client, serve
 from tests.app.fake_llm import fake_llm, grounded, slow
@@ -147,20 +147,36 @@ def test_concurrent_generations_are_bounded_with_a_short_queue(llm_app: Any) -> 
     assert 'rag_http_requests_total{method="POST",route="/ask",status="503"} 1.0' in metrics
 
 
-def test_deadline_answers_extractively(llm_app: Any) -> None:
+def _done(text: str) -> dict[str, Any]:
+    block = text.strip().split("\n\n")[-1]
+    event, data = block.splitlines()
+    assert event == "event: done", text
+    result: dict[str, Any] = json.loads(data.removeprefix("data: "))
+    return result
+
+
+def test_deadline_answers_extractively_plain_and_streamed_alike(llm_app: Any) -> None:
+    """The service's deadline policy: the same degraded answer for both transports, within
+    the deadline, and both counted."""
     with fake_llm(slow(4.0, grounded())) as fake:
         app = llm_app(fake.url, request_deadline_s=1.5)
         with serve(app) as url:
             started = time.monotonic()
             status, _, text = _post_ask(url)
             elapsed = time.monotonic() - started
-            body = json.loads(text)
+            plain = json.loads(text)
             assert status == 200 and elapsed < 3.0
-            assert body["degraded"] is True and body["backend"] == "extractive"
-            assert "[1]" in body["answer"]
+            assert plain["degraded"] is True and plain["backend"] == "openai"
+            assert "[1]" in plain["answer"]
+            started = time.monotonic()
             status, _, text = _post_ask(url, stream=True)
-            assert status == 200
-            assert "event: error" in text and "deadline_exceeded" in text
+            assert status == 200 and time.monotonic() - started < 3.0
+            streamed = _done(text)
+            for field in ("answer", "refused", "degraded", "citations", "backend"):
+                assert streamed[field] == plain[field], field
+            metrics = httpx.get(f"{url}/metrics").text
+    assert 'rag_degraded_answers_total{backend="openai"} 2.0' in metrics
+    assert 'rag_answers_total{backend="openai"} 2.0' in metrics
 
 
 def test_waiting_for_a_slot_past_the_deadline_is_a_504() -> None:

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.components import build_question_answering
 from app.main import create_app
 from app.settings import Settings
+from app.wiring import build_question_answering
 from indexer.embedders import Embedder
 from tests.app.apps import serve
 from tests.app.fake_llm import (

@@ -25,7 +25,7 @@ UNANSWERABLE = [item for item in ITEMS if item.get("unanswerable")]
 def _recall_at_5(qa: QuestionAnswering, mode: Mode) -> float:
     hits = 0
     for item in ANSWERABLE:
-        passages = qa.search(item["question"], 5, mode)
+        passages = asyncio.run(qa.search(item["question"], 5, mode)).passages
         field = "section" if item.get("section") else "text"
         hits += any(item["evidence"] in getattr(p.chunk, field) for p in passages)
     return hits / len(ANSWERABLE)

@@ -15,7 +15,7 @@ from app.answer.citations import (
     is_refusal,
     split_answer_sentences,
 )
-from app.answer.language import REFUSALS
+from app.answer.refusals import REFUSALS
 
 VALID = frozenset({1, 2, 3})
 

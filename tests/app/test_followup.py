@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.answer.followup import is_follow_up, standalone_question
-from app.models import Turn
+from app.domain import Turn
 
 FOLLOW_UPS = [
     "Och vad säger den om Nato?",

@@ -1,4 +1,4 @@
-"""API keys: stored as sha256 digests, matched in constant time, made by `python -m app.keys`."""
+"""API keys: stored as sha256 digests, matched in constant time, made by `python -m app.access`."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def test_trusted_header_needs_proxies() -> None:
 
 def test_cli_prints_a_key_and_the_line_to_store() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "app.keys", "new", "intranet"],
+        [sys.executable, "-m", "app.access", "new", "intranet"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -135,7 +135,7 @@ def test_cli_prints_a_key_and_the_line_to_store() -> None:
 
 def test_cli_refuses_a_bad_name() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "app.keys", "new", "two words"],
+        [sys.executable, "-m", "app.access", "new", "two words"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.answer.language import detect_language
-from app.components import build_question_answering
 from app.main import create_app
 from app.settings import Settings
+from app.wiring import build_question_answering
 from indexer.embedders import Embedder
+from indexer.language import detect_language
 from localmodel.server import MODEL_ALIAS
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]

@@ -13,10 +13,10 @@ from contextlib import contextmanager
 import pytest
 from fastapi.testclient import TestClient
 
-from app.components import build_question_answering
 from app.logs import make_handler
 from app.service import QuestionAnswering
 from app.settings import Settings
+from app.wiring import build_question_answering
 from indexer.embedders import Embedder
 from tests.app.apps import app_client
 from tests.app.fake_llm import closed_port_url
@@ -125,7 +125,7 @@ def test_metrics(settings: Settings, qa: QuestionAnswering) -> None:
     assert _metric(text, "rag_http_request_duration_seconds_count", route="/ask") == 4
     assert _metric(text, "rag_answers_total", backend="extractive") == 3
     assert _metric(text, "rag_refusals_total", backend="extractive") == 1
-    assert _metric(text, "rag_store_chunks") == len(qa.store.chunks)
+    assert _metric(text, "rag_store_chunks") == qa.manifest["chunk_count"]
     assert _metric(text, "rag_store_build_seconds") > 0
     assert _metric(text, "rag_generations_active") == 0
 

@@ -11,13 +11,14 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from app.answer.language import detect_language
 from app.backends.base import BackendUnavailable
 from app.backends.openai import OpenAIBackend, OpenAIOptions
 from app.backends.prompts import PromptTemplates
 from app.backends.retry import RetryPolicy
-from app.models import GenerationRequest
+from app.domain import GenerationRequest
 from app.service import QuestionAnswering
+from app.settings import PROMPTS_DIR
+from indexer.language import detect_language
 from tests.app.fake_llm import (
     answer,
     broken_stream,
@@ -44,7 +45,7 @@ def run(awaitable: Awaitable[T]) -> T:
 
 @pytest.fixture(scope="module")
 def request_(qa: QuestionAnswering) -> GenerationRequest:
-    passages = tuple(qa.search(QUESTION, 3))
+    passages = run(qa.search(QUESTION, 3)).passages
     return GenerationRequest(
         question=QUESTION,
         language=detect_language(QUESTION),
@@ -74,7 +75,7 @@ def backend(
         api_version=api_version,
         retry=RetryPolicy(max_attempts=attempts, base_delay_s=0.05, max_delay_s=0.2),
     )
-    return OpenAIBackend(client, options, PromptTemplates.load(), rng=random.Random(7))
+    return OpenAIBackend(client, options, PromptTemplates.load(PROMPTS_DIR), rng=random.Random(7))
 
 
 def collect(llm: OpenAIBackend, request: GenerationRequest) -> list[str]:
@@ -88,9 +89,8 @@ def test_generate_sends_the_prompt_and_returns_a_cited_answer(
     request_: GenerationRequest,
 ) -> None:
     with fake_llm(grounded()) as fake:
-        generation = run(backend(fake.url, api_key="sekret").generate(request_))
-    assert generation.cited_refs == (1,)
-    assert generation.text.endswith("[1].")
+        text = run(backend(fake.url, api_key="sekret").generate(request_))
+    assert text.endswith("[1].")
     sent = fake.requests[0]
     assert sent.path == "/v1/chat/completions"
     assert sent.headers["authorization"] == "Bearer sekret"
@@ -108,18 +108,19 @@ def test_azure_style_key_and_api_version(request_: GenerationRequest) -> None:
     assert sent.headers["api-key"] == "k" and "authorization" not in sent.headers
 
 
-def test_invalid_markers_are_removed(request_: GenerationRequest) -> None:
+def test_the_answer_is_returned_as_the_model_wrote_it(request_: GenerationRequest) -> None:
+    """Markers are the checking stage's business (tests/app/test_checking.py), not the
+    backend's: it returns the model's text unchanged."""
     with fake_llm(answer("Nato är viktigt för Sverige [1][9]. Mer [7].")) as fake:
-        generation = run(backend(fake.url).generate(request_))
-    assert generation.text == "Nato är viktigt för Sverige [1]. Mer."
-    assert generation.unsupported_sentences == ("Mer.",)
+        text = run(backend(fake.url).generate(request_))
+    assert text == "Nato är viktigt för Sverige [1][9]. Mer [7]."
 
 
 @pytest.mark.parametrize("code", [500, 502, 503, 504])
 def test_server_errors_are_retried(request_: GenerationRequest, code: int) -> None:
     with fake_llm(status(code), grounded()) as fake:
-        generation = run(backend(fake.url).generate(request_))
-    assert len(fake.requests) == 2 and generation.cited_refs == (1,)
+        text = run(backend(fake.url).generate(request_))
+    assert len(fake.requests) == 2 and text.endswith("[1].")
 
 
 def test_429_retry_after_is_honoured(request_: GenerationRequest) -> None:

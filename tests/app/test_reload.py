@@ -20,9 +20,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.access.keys import key_line, new_key
-from app.components import build_question_answering
 from app.main import create_app
 from app.settings import Settings
+from app.wiring import build_question_answering
 from indexer.build import build_store
 from indexer.chunking import ChunkerSettings
 from indexer.embedders import Embedder
@@ -145,13 +145,12 @@ def test_reload_swaps_the_store_and_refuses_bad_ones(
             refused = client.post("/admin/reload")
             assert refused.status_code == 409
             assert "multilingual-e5-large" in refused.json()["error"]["message"]
-            assert client.get("/health").json()["store"]["chunk_count"] == len(
-                app.state.qa.store.chunks
-            )
+            chunk_count = app.state.qa.manifest["chunk_count"]
+            assert client.get("/health").json()["store"]["chunk_count"] == chunk_count
             metrics = client.get("/metrics").text
             assert 'rag_store_reloads_total{outcome="ok"} 1.0' in metrics
             assert 'rag_store_reloads_total{outcome="failed"} 2.0' in metrics
-            assert f"rag_store_chunks {float(len(app.state.qa.store.chunks))}" in metrics
+            assert f"rag_store_chunks {float(chunk_count)}" in metrics
 
 
 def test_reload_is_for_loopback_or_a_key(

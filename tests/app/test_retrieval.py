@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -28,20 +29,24 @@ class KeywordReranker:
 
 
 def test_compound_in_text_is_found_by_its_part(qa: QuestionAnswering) -> None:
-    passages = qa.search("certifiering", 3, "bm25")
+    passages = asyncio.run(qa.search("certifiering", 3, "bm25")).passages
     assert any("cybersäkerhetscertifiering" in p.chunk.text for p in passages)
 
 
 def test_dense_finds_english_question(qa: QuestionAnswering) -> None:
-    passages = qa.search("Which organisation has 57 participating states?", 3, "dense")
+    passages = asyncio.run(
+        qa.search("Which organisation has 57 participating states?", 3, "dense")
+    ).passages
     assert any("57 deltagande" in p.chunk.text for p in passages)
 
 
 def test_rerank_reorders_only_the_head(qa: QuestionAnswering) -> None:
     reranker = KeywordReranker("Ukraina")
+    base = qa.retriever
     retriever = Retriever(
-        qa.store,
-        qa.retriever.embedder,
+        base.store,
+        base.embedder,
+        base.analyzer,
         RetrievalSettings(rerank_candidates=10),
         reranker=reranker,
     )

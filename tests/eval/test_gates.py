@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from eval.checker import Evidence, QuestionItem
 from eval.cli import main as eval_main
 from eval.gates import (
     Gate,
@@ -20,6 +19,7 @@ from eval.gates import (
     parse_gate,
 )
 from eval.gold import Hit
+from eval.question_set import Evidence, QuestionItem
 from eval.scoring import (
     AskOutcome,
     aggregate_answers,

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from eval.checker import Evidence, QuestionItem
 from eval.load import LoadLevel, level_summary, parse_levels, parse_vmrss_kb
+from eval.question_set import Evidence, QuestionItem
 from eval.runner import stratified
 
 STATUS = """Name:\tpython

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from eval.checker import (
+from eval.question_set import (
     MIN_ITEMS,
     QUESTION_TYPES,
     UNANSWERABLE_ANSWER,

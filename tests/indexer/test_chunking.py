@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from indexer.chunking import ChunkerSettings, chunk_document
 from indexer.cleaning import RawBlock, assemble
 from indexer.corpus import load_manifest, read_document
-from indexer.models import Block, Chunk, CleanedDocument, Span
+from indexer.documents import Block, Chunk, CleanedDocument, Span
 from indexer.sentences import split_sentences
 from tests.indexer.support import CORPUS
 

@@ -17,7 +17,7 @@ from indexer.cleaning import (
     pdf_text_lines,
     unescape_markdown,
 )
-from indexer.models import Block, CleanedDocument
+from indexer.documents import Block, CleanedDocument
 from tests.indexer.support import CORPUS
 
 SECURITY = "1. Säkerhetspolitik"

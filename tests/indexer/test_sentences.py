@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.models import Span
+from indexer.documents import Span
 from indexer.sentences import split_sentences
 
 

@@ -17,11 +17,11 @@ import faiss
 import numpy as np
 import pytest
 
-from indexer.build import build_store, load_corpus, passage_text
+from indexer.build import build_store, load_corpus
 from indexer.chunking import ChunkerSettings
 from indexer.corpus import file_sha256
+from indexer.documents import Chunk, Span
 from indexer.embedders import Embedder
-from indexer.models import Chunk, Span
 from indexer.store import (
     CHUNKS,
     FORMAT_VERSION,
@@ -207,7 +207,7 @@ def test_round_trip_with_the_real_model(
     assert store.index.d == 384
     assert len(store.sentence_vectors) == sum(len(c.sentences) for c in store.chunks)
     assert store.chunk_position() == {c.chunk_id: i for i, c in enumerate(store.chunks)}
-    vectors = embedder.embed_passages([passage_text(c) for c in store.chunks])
+    vectors = embedder.embed_passages([c.passage_text for c in store.chunks])
     scores, ids = store.index.search(vectors, len(store.chunks))
     assert list(ids[:, 0]) == list(range(len(store.chunks)))
     np.testing.assert_allclose(scores[:, 0], 1.0, atol=1e-4)

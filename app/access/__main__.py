@@ -1,4 +1,4 @@
-"""`python -m app.keys new NAME`: prints a new random API key and the line to store for it
+"""`python -m app.access new NAME`: prints a new random API key and the line to store for it
 (`NAME:sha256hex`, for RAG_API_KEYS_FILE or RAG_API_KEYS). Only the digest is ever stored."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from app.access.keys import KeyFormatError, key_line, new_key
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.keys", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m app.access", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     new = commands.add_parser("new", help="create a key for a client")
     new.add_argument("name", help="the client's name, e.g. 'intranet' (A–Z a–z 0–9 _ . -)")

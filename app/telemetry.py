@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from prometheus_client import (
@@ -84,28 +84,22 @@ class Metrics:
         self.requests.labels(route, method, str(status)).inc()
         self.latency.labels(route, method).observe(seconds)
 
-    def observe_answer(self, result: AskResult, stages: bool = True) -> None:
+    def observe_answer(self, result: AskResult) -> None:
         backend = result.backend
         self.answers.labels(backend).inc()
         if result.generation.refused:
             self.refusals.labels(backend).inc()
         if result.generation.degraded:
             self.degraded.labels(backend).inc()
-        if stages:
-            timings = result.timings
-            values = (
-                timings.rewrite_ms,
-                timings.retrieval_ms,
-                timings.generation_ms,
-                timings.total_ms,
-            )
-            for stage, milliseconds in zip(STAGES, values, strict=True):
-                self.stage.labels(stage, backend).observe(milliseconds / 1000)
+        timings = result.timings
+        values = (timings.rewrite_ms, timings.retrieval_ms, timings.generation_ms, timings.total_ms)
+        for stage, milliseconds in zip(STAGES, values, strict=True):
+            self.stage.labels(stage, backend).observe(milliseconds / 1000)
 
     def backend_error(self, backend: str, stage: str) -> None:
         self.backend_errors.labels(backend, stage).inc()
 
-    def set_store(self, manifest: dict[str, Any]) -> None:
+    def set_store(self, manifest: Mapping[str, Any]) -> None:
         self.store_chunks.set(manifest.get("chunk_count", 0))
         self.store_build_seconds.set(manifest.get("build_seconds", 0.0))
 

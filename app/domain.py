@@ -7,8 +7,8 @@ from typing import Literal
 
 import numpy as np
 
-from app.answer.language import Language
-from indexer.models import Chunk
+from indexer.documents import Chunk
+from indexer.language import Language
 
 Role = Literal["user", "assistant"]
 

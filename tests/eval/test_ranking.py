@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eval.checker import Evidence
 from eval.gold import Hit, covered_quotes, match_key, relevant_count
-from eval.metrics import (
+from eval.question_set import Evidence
+from eval.ranking import (
     citation_precision,
     citation_recall,
     evidence_recall_at_k,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from app.answer.composer import CandidateSentence, ComposerSettings, compose_answer
 from app.answer.evidence import RefusalThresholds, assess, term_coverage
-from app.answer.extractive import CandidateSentence, ComposerSettings, compose_answer
 from app.retrieval.swedish import Analyzer
 
 ANALYZER = Analyzer()

@@ -69,6 +69,11 @@ class Chunk:
         return SECTION_SEPARATOR.join(self.heading_path)
 
     @property
+    def passage_text(self) -> str:
+        """What gets embedded and searched: the heading path gives a passage its topic."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
+
+    @property
     def word_count(self) -> int:
         return len(self.text.split())
 

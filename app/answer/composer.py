@@ -9,7 +9,8 @@ import numpy as np
 
 from app.answer.answer_type import expected_answer_type, satisfies
 from app.answer.evidence import RefusalThresholds, assess, term_coverage
-from app.answer.language import REFUSALS, Language
+from app.answer.refusals import REFUSALS
+from indexer.language import Language
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.answer.language import detect_language
+from indexer.language import detect_language
 
 
 @pytest.mark.parametrize(

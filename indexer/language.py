@@ -1,4 +1,4 @@
-"""A tiny Swedish/English detector for questions (pure)."""
+"""A tiny Swedish/English detector (pure): the language of a question or a text."""
 
 from __future__ import annotations
 
@@ -16,11 +16,6 @@ _SWEDISH = frozenset(
     "vad vilka vilken vilket hur varför när var är och att det som för på med om av den de "
     "har ska till säger enligt inom mot strategin sverige svenska också eller kan".split()
 )
-
-REFUSALS: dict[Language, str] = {
-    "sv": "Det framgår inte av dokumenten.",
-    "en": "The documents do not say.",
-}
 
 
 def detect_language(text: str) -> Language:

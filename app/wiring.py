@@ -1,21 +1,27 @@
-"""Loads the heavy parts once (embedder, store, indexes, backends) from settings."""
+"""Loads the heavy parts once (embedder, store, indexes, backends) from settings and wires
+each backend name to its roles: rewriter, evidence gate, checker and fallback."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import httpx
 
+from app.answer.checking import AnswerChecker, SupportCheck
+from app.answer.composer import ComposerSettings
 from app.answer.evidence import RefusalThresholds
-from app.answer.extractive import ComposerSettings
-from app.backends.base import BackendRegistry, LLMBackend
+from app.answer.followup import HeuristicRewriter
+from app.backends.base import Registry
 from app.backends.extractive import ExtractiveBackend
 from app.backends.openai import OpenAIBackend, OpenAIOptions
 from app.backends.prompts import PromptTemplates
 from app.backends.retry import RetryPolicy
+from app.retrieval.embedded import EmbeddedStore
 from app.retrieval.pipeline import RetrievalSettings, Retriever
 from app.retrieval.rerank import CrossEncoderReranker, Reranker
-from app.service import QuestionAnswering
+from app.retrieval.swedish import Analyzer
+from app.service import AnswerRoute, QuestionAnswering
 from app.settings import Settings
 from indexer.embedders import Embedder, create_embedder
 from indexer.store import load_store
@@ -51,12 +57,11 @@ def llm_client(settings: Settings) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout)
 
 
-def openai_backend(settings: Settings, client: httpx.AsyncClient | None = None) -> OpenAIBackend:
-    options = OpenAIOptions(
+def openai_options(settings: Settings) -> OpenAIOptions:
+    return OpenAIOptions(
         model=settings.llm_model,
         max_tokens=settings.llm_max_tokens,
         temperature=settings.llm_temperature,
-        max_passages=settings.llm_passages,
         deadline_s=settings.llm_deadline_s,
         rewrite_deadline_s=settings.llm_rewrite_deadline_s,
         api_version=settings.llm_api_version,
@@ -67,14 +72,14 @@ def openai_backend(settings: Settings, client: httpx.AsyncClient | None = None) 
             max_delay_s=settings.llm_backoff_max_s,
         ),
     )
-    templates = PromptTemplates.load(settings.prompts_dir)
-    return OpenAIBackend(client or llm_client(settings), options, templates)
 
 
-def extractive_backend(settings: Settings, retriever: Retriever) -> ExtractiveBackend:
+def extractive_backend(
+    settings: Settings, analyzer: Analyzer, store: EmbeddedStore
+) -> ExtractiveBackend:
     return ExtractiveBackend(
-        terms_of=retriever.analyzer.terms,
-        idf=retriever.bm25.idf,
+        terms_of=analyzer.terms,
+        idf=store.idf,
         thresholds=RefusalThresholds(
             min_coverage=settings.refusal_min_coverage,
             min_similarity=settings.refusal_min_similarity,
@@ -85,36 +90,62 @@ def extractive_backend(settings: Settings, retriever: Retriever) -> ExtractiveBa
     )
 
 
-def build_backends(settings: Settings, extractive: ExtractiveBackend) -> BackendRegistry:
-    backends: dict[str, LLMBackend] = {extractive.name: extractive}
-    if settings.llm_base_url:
-        backend = openai_backend(settings)
-        backends[backend.name] = backend
-    return BackendRegistry(backends, settings.default_backend)
+def openai_route(
+    settings: Settings,
+    extractive: ExtractiveBackend,
+    support: SupportCheck,
+    client: httpx.AsyncClient | None = None,
+) -> AnswerRoute:
+    """The OpenAI-compatible backend, gated and backed up by the extractive one; its canary
+    goes into the prompt and to the checker that looks for it."""
+    options = openai_options(settings)
+    templates = PromptTemplates.load(settings.prompts_dir)
+    backend = OpenAIBackend(client or llm_client(settings), options, templates)
+    return AnswerRoute(
+        backend=backend,
+        rewriter=backend,
+        checker=AnswerChecker(canary=options.canary, support=support),
+        gate=extractive,
+        fallback=extractive,
+        prompt_passages=settings.llm_passages,
+    )
 
 
 def backend_names(settings: Settings) -> list[str]:
-    """The names build_backends configures (for the API schema, before anything loads)."""
+    """The names the wiring configures (for the API schema, before anything loads)."""
     return sorted(
         [ExtractiveBackend.name, *([OpenAIBackend.name] if settings.llm_base_url else [])]
     )
 
 
 def build_question_answering(
-    settings: Settings, embedder: Embedder | None = None
+    settings: Settings,
+    embedder: Embedder | None = None,
+    on_backend_error: Callable[[str, str], None] | None = None,
 ) -> QuestionAnswering:
     """Every failure here is a one-line error (StoreError, EmbedderError, …) for start-up."""
     embedder = embedder or create_embedder(settings.embedder, settings.embedding_model)
-    store = load_store(settings.store_dir, expected_embedder=embedder.info.as_dict())
+    loaded = load_store(settings.store_dir, expected_embedder=embedder.info.as_dict())
+    analyzer = Analyzer.for_corpus(
+        [chunk.passage_text for chunk in loaded.chunks],
+        compound_splitting=settings.compound_splitting,
+    )
+    store = EmbeddedStore(loaded, analyzer)
     reranker: Reranker | None = (
         CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
     )
-    retriever = Retriever(
-        store,
-        embedder,
-        retrieval_settings(settings),
-        compound_splitting=settings.compound_splitting,
-        reranker=reranker,
+    retriever = Retriever(store, embedder, analyzer, retrieval_settings(settings), reranker)
+    extractive = extractive_backend(settings, analyzer, store)
+    heuristic = HeuristicRewriter()
+    routes = {
+        extractive.name: AnswerRoute(
+            backend=extractive, rewriter=heuristic, checker=AnswerChecker()
+        )
+    }
+    if settings.llm_base_url:
+        support = SupportCheck(analyzer.terms, embedder.embed_passages)
+        route = openai_route(settings, extractive, support)
+        routes[route.name] = route
+    return QuestionAnswering(
+        retriever, Registry(routes, settings.default_backend), heuristic, on_backend_error
     )
-    extractive = extractive_backend(settings, retriever)
-    return QuestionAnswering(store, retriever, build_backends(settings, extractive), extractive)

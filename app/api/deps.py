@@ -1,0 +1,59 @@
+"""The dependencies the routes share: the loaded system, the limits, the stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from app.api.errors import ApiError
+from app.feedback.store import FeedbackStore
+from app.lifecycle import StoreReloader
+from app.limits.gate import GenerationGate
+from app.service import QuestionAnswering
+from app.telemetry import Metrics
+
+
+@dataclass(frozen=True)
+class AskLimits:
+    gate: GenerationGate
+    deadline_s: float
+    metrics: Metrics
+
+
+def require_json(request: Request) -> None:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be application/json (got '{content_type or 'none'}'); "
+            "send the body as JSON.",
+        )
+
+
+def get_qa(request: Request) -> QuestionAnswering:
+    qa: QuestionAnswering = request.app.state.qa
+    return qa
+
+
+def get_limits(request: Request) -> AskLimits:
+    limits: AskLimits = request.app.state.ask_limits
+    return limits
+
+
+def get_feedback_store(request: Request) -> FeedbackStore:
+    store: FeedbackStore = request.app.state.feedback
+    return store
+
+
+def get_reloader(request: Request) -> StoreReloader:
+    reloader: StoreReloader = request.app.state.reloader
+    return reloader
+
+
+QA = Annotated[QuestionAnswering, Depends(get_qa)]
+Limits = Annotated[AskLimits, Depends(get_limits)]
+Feedback = Annotated[FeedbackStore, Depends(get_feedback_store)]
+Reloader = Annotated[StoreReloader, Depends(get_reloader)]

