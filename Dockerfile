@@ -14,12 +14,17 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY indexer ./indexer
 COPY eval ./eval
+COPY localmodel ./localmodel
 COPY corpus ./corpus
 COPY prompts ./prompts
 
-# CPU PyTorch first so sentence-transformers does not pull a CUDA build.
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
-    && pip install '.[st]' \
+# The embedded default needs no PyTorch. For RAG_EMBEDDER=sentence-transformers, build with
+# `--build-arg EXTRAS=st` (CPU PyTorch is installed first, so pip takes no CUDA build).
+ARG EXTRAS=""
+RUN if [ -n "$EXTRAS" ]; then \
+        pip install torch --index-url https://download.pytorch.org/whl/cpu \
+        && pip install ".[$EXTRAS]"; \
+    else pip install .; fi \
     && python -m indexer build --quiet \
     && mkdir -p /srv/app/data && chown -R app:app /srv/app
 

