@@ -140,17 +140,7 @@ class Citation(PassageOut):
 
     @classmethod
     def from_passage(cls, passage: Passage) -> Citation:
-        out = PassageOut.from_passage(passage)
-        return cls(
-            chunk_id=out.chunk_id,
-            doc_id=out.doc_id,
-            title=out.title,
-            section=out.section,
-            page=out.page,
-            text=out.text,
-            score=out.score,
-            ref=passage.ref,
-        )
+        return cls(ref=passage.ref, **PassageOut.from_passage(passage).model_dump())
 
 
 class SearchResponse(BaseModel):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,32 +36,6 @@ from tests.app.fake_llm import (
 pytestmark = pytest.mark.slow
 
 QUESTION = "Vad säger strategin om samarbetet inom Nato?"
-
-
-@pytest.fixture
-def make_client(settings: Settings, embedder: Embedder) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def make(url: str, deadline_s: float = 5.0) -> TestClient:
-        llm_settings = settings.model_copy(
-            update={
-                "llm_base_url": url,
-                "llm_deadline_s": deadline_s,
-                "llm_read_timeout_s": deadline_s,
-                "llm_connect_timeout_s": 1.0,
-                "llm_backoff_base_s": 0.05,
-                "llm_backoff_max_s": 0.2,
-            }
-        )
-        qa = build_question_answering(llm_settings, embedder=embedder)
-        client = TestClient(create_app(llm_settings, qa=qa))
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def ask(client: TestClient, **body: Any) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.settings import Settings
-from app.wiring import build_question_answering
 from eval.question_set import load_questions
-from indexer.embedders import Embedder
 from tests.app.fake_llm import (
     Behaviour,
     answer,
@@ -87,33 +82,6 @@ def test_every_eval_question_gets_the_same_answer_plain_and_streamed(
     assert streamed == plain
 
 
-@pytest.fixture
-def llm_client(settings: Settings, embedder: Embedder) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def make(url: str, **overrides: Any) -> TestClient:
-        llm_settings = settings.model_copy(
-            update={
-                "llm_base_url": url,
-                "llm_deadline_s": 1.5,
-                "llm_read_timeout_s": 1.5,
-                "llm_connect_timeout_s": 0.5,
-                "llm_backoff_base_s": 0.05,
-                "llm_backoff_max_s": 0.1,
-                **overrides,
-            }
-        )
-        qa = build_question_answering(llm_settings, embedder=embedder)
-        client = TestClient(create_app(llm_settings, qa=qa))
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
 FAULTS: dict[str, Behaviour | None] = {
     "down": None,
     "too-slow": slow(5.0, grounded()),
@@ -128,17 +96,17 @@ FAULTS: dict[str, Behaviour | None] = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_every_llm_fault_ends_plain_and_streamed_with_the_same_answer_and_metrics(
-    llm_client: Any, fault: str
+    make_client: Any, fault: str
 ) -> None:
     behaviour = FAULTS[fault]
     body = {"question": QUESTION, "backend": "openai"}
     if behaviour is None:
-        client = llm_client(closed_port_url())
+        client = make_client(closed_port_url(), deadline_s=1.5)
         plain, streamed = plain_and_streamed(client, body)
     else:
         # A request deadline shorter than the upstream's, so "too slow" and "endless" meet it.
         with fake_llm(behaviour) as fake:
-            client = llm_client(fake.url, request_deadline_s=4.0)
+            client = make_client(fake.url, deadline_s=1.5, request_deadline_s=4.0)
             plain, streamed = plain_and_streamed(client, body)
     assert plain["degraded"] and not plain["refused"] and plain["backend"] == "openai"
     assert streamed == plain
@@ -147,10 +115,10 @@ def test_every_llm_fault_ends_plain_and_streamed_with_the_same_answer_and_metric
     assert counts['rag_degraded_answers_total{backend="openai"}'] == 2.0
 
 
-def test_a_grounded_llm_answer_is_the_same_plain_and_streamed(llm_client: Any) -> None:
+def test_a_grounded_llm_answer_is_the_same_plain_and_streamed(make_client: Any) -> None:
     with fake_llm(grounded()) as fake:
         plain, streamed = plain_and_streamed(
-            llm_client(fake.url), {"question": QUESTION, "backend": "openai"}
+            make_client(fake.url), {"question": QUESTION, "backend": "openai"}
         )
     assert not plain["degraded"] and plain["answer"].endswith("[1].")
     assert streamed == plain
