@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.domain import Passage
+from app.results import AskResult, ChunkContext, Timings
 from app.schema_types import NOT_BLANK, JsonBool, JsonInt
-from app.service import AskResult, ChunkContext, Timings
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20

@@ -25,7 +25,17 @@ from app.backends.base import (
     QuestionRewriter,
     Registry,
 )
-from app.domain import Generation, GenerationRequest, Passage, Turn
+from app.domain import Generation, GenerationRequest, Turn
+from app.results import (
+    AskEvent,
+    AskResult,
+    ChunkContext,
+    CitationsEvent,
+    DeltaEvent,
+    DoneEvent,
+    SearchResult,
+    Timings,
+)
 from app.retrieval.pipeline import Mode, Retrieval, Retriever
 from indexer.documents import Chunk
 from indexer.language import detect_language
@@ -61,24 +71,6 @@ class AnswerRoute:
 
 
 @dataclass(frozen=True)
-class Timings:
-    rewrite_ms: float
-    retrieval_ms: float
-    generation_ms: float
-    total_ms: float
-    first_token_ms: float | None = None
-
-
-@dataclass(frozen=True)
-class AskResult:
-    search_query: str
-    generation: Generation
-    passages: tuple[Passage, ...]
-    backend: str
-    timings: Timings
-
-
-@dataclass(frozen=True)
 class Prepared:
     """A question rewritten and retrieved for, ready for its backend."""
 
@@ -95,39 +87,6 @@ class Prepared:
         if limit is None or limit >= len(self.request.passages):
             return self.request
         return replace(self.request, passages=self.request.passages[:limit])
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    search_query: str
-    passages: tuple[Passage, ...]
-
-
-@dataclass(frozen=True)
-class ChunkContext:
-    chunk: Chunk
-    previous: Chunk | None
-    following: Chunk | None
-
-
-@dataclass(frozen=True)
-class CitationsEvent:
-    passages: tuple[Passage, ...]
-    search_query: str
-    backend: str
-
-
-@dataclass(frozen=True)
-class DeltaEvent:
-    text: str
-
-
-@dataclass(frozen=True)
-class DoneEvent:
-    result: AskResult
-
-
-AskEvent = CitationsEvent | DeltaEvent | DoneEvent
 
 
 class DeadlinePassed(Exception):

@@ -18,8 +18,8 @@ from app.api.routes import check_backend
 from app.api.streaming import EventStreamResponse, event_stream, until_deadline
 from app.domain import Turn
 from app.limits.gate import GateFull, GenerationGate
+from app.results import AskResult
 from app.schemas import AskRequest, AskResponse, Citation
-from app.service import AskResult
 
 logger = logging.getLogger("app.api.ask")
 

@@ -14,7 +14,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from app.domain import Passage
-from app.service import AskEvent, AskResult, CitationsEvent, DeltaEvent, DoneEvent
+from app.results import AskEvent, AskResult, CitationsEvent, DeltaEvent, DoneEvent
 
 logger = logging.getLogger("app.api.streaming")
 
