@@ -70,7 +70,9 @@ def throughput_chart(folder: Path, rows: Sequence[Mapping[str, Any]]) -> str | N
         mine = [r for r in rows if r["endpoint"] == endpoint]
         levels = [r["concurrency"] for r in mine]
         left.plot(levels, [r["throughput_rps"] for r in mine], marker="o", label=endpoint)
-        right.plot(levels, [r["latency_ms"]["p95"] for r in mine], marker="o", label=endpoint)
+        # A level whose every request failed has no latency: a gap, not a crash.
+        p95 = [r["latency_ms"].get("p95", float("nan")) for r in mine]
+        right.plot(levels, p95, marker="o", label=endpoint)
     left.set_title("throughput (req/s)")
     right.set_title("p95 latency (ms)")
     for ax in (left, right):
