@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -266,7 +266,8 @@ class ChunkResponse(BaseModel):
     page: int | None = Field(description="Sidan där passagen börjar.")
     page_end: int | None = Field(description="Sidan där passagen slutar.")
     text: str = Field(description="Passagens text.")
-    sentences: list[tuple[int, int]] = Field(
+    # [start, end] pairs; a tuple type would give `items: [..]`, which is not valid OpenAPI.
+    sentences: list[Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
         description="Meningarnas teckenintervall [start, slut) i texten (för markering)."
     )
     previous_chunk_id: str | None = Field(description="Föregående passage i dokumentet.")
@@ -283,7 +284,7 @@ class ChunkResponse(BaseModel):
             page=chunk.page_start,
             page_end=chunk.page_end,
             text=chunk.text,
-            sentences=[(s.start, s.end) for s in chunk.sentences],
+            sentences=[[s.start, s.end] for s in chunk.sentences],
             previous_chunk_id=context.previous.chunk_id if context.previous else None,
             next_chunk_id=context.following.chunk_id if context.following else None,
         )
