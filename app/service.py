@@ -258,7 +258,8 @@ class QuestionAnswering:
         check = route.checker.open(backend_request)
         first_token: float | None = None
         generation_deadline = None
-        if deadline is not None:
+        if deadline is not None and route.fallback is not None:
+            # Only a backend with a fallback can be cut off: there is something to answer with.
             reserve = min(FALLBACK_RESERVE_S, (deadline - started) * 0.1)
             generation_deadline = deadline - reserve
         deltas = (
