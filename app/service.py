@@ -26,6 +26,7 @@ from app.backends.base import (
     Registry,
 )
 from app.domain import Generation, GenerationRequest, Turn
+from app.limits.deadline import until
 from app.results import (
     AskEvent,
     AskResult,
@@ -89,10 +90,6 @@ class Prepared:
         return replace(self.request, passages=self.request.passages[:limit])
 
 
-class DeadlinePassed(Exception):
-    """The generation's share of the request deadline ran out."""
-
-
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
@@ -104,24 +101,6 @@ def _one_delta(backend: LLMBackend, request: GenerationRequest) -> AsyncIterator
         yield await backend.generate(request)
 
     return deltas()
-
-
-async def _until(deltas: AsyncIterator[str], deadline: float | None) -> AsyncIterator[str]:
-    """Passes deltas on until `deadline` (anyio.current_time()), then raises DeadlinePassed.
-    Each wait is its own cancel scope, so no scope spans a `yield`."""
-    try:
-        while True:
-            remaining = None if deadline is None else max(0.0, deadline - anyio.current_time())
-            with anyio.move_on_after(remaining) as scope:
-                try:
-                    delta = await deltas.__anext__()
-                except StopAsyncIteration:
-                    return
-            if scope.cancelled_caught:
-                raise DeadlinePassed("the answer took longer than the request allows")
-            yield delta
-    finally:
-        await deltas.aclose()  # type: ignore[attr-defined]  # closes the upstream connection
 
 
 class QuestionAnswering:
@@ -201,9 +180,9 @@ class QuestionAnswering:
         history: Sequence[Turn] = (),
         backend_name: str | None = None,
     ) -> SearchResult:
-        search_query = await self.standalone(query, history, backend_name)
-        retrieval = await anyio.to_thread.run_sync(self.retriever.retrieve, search_query, k, mode)
-        return SearchResult(search_query, retrieval.passages)
+        """Retrieval alone: the same rewrite and retrieval as an answer's."""
+        request = (await self.prepare(query, k, history, backend_name, mode)).request
+        return SearchResult(request.search_query, request.passages)
 
     async def prepare(
         self,
@@ -268,7 +247,7 @@ class QuestionAnswering:
             else _one_delta(route.backend, backend_request)
         )
         try:
-            async for delta in _until(deltas, generation_deadline):
+            async for delta in until(deltas, generation_deadline):
                 text = check.feed(delta)
                 if text:
                     first_token = first_token or time.perf_counter()

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 from pydantic import BaseModel
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from app.domain import Passage
+from app.limits.deadline import DeadlinePassed, until
 from app.results import AskEvent, AskResult, CitationsEvent, DeltaEvent, DoneEvent
 
 logger = logging.getLogger("app.api.streaming")
@@ -66,21 +66,12 @@ class DeadlineEvent:
 async def until_deadline(
     events: AsyncIterator[AskEvent], deadline: float
 ) -> AsyncIterator[AskEvent | DeadlineEvent]:
-    """Passes events on until `deadline` (anyio.current_time()); then one DeadlineEvent.
-    The wait for each event is its own cancel scope, so no scope spans a `yield`."""
+    """Passes events on until `deadline` (anyio.current_time()); then one DeadlineEvent."""
     try:
-        while True:
-            with anyio.move_on_after(max(0.0, deadline - anyio.current_time())) as scope:
-                try:
-                    event = await events.__anext__()
-                except StopAsyncIteration:
-                    return
-            if scope.cancelled_caught:
-                yield DeadlineEvent(deadline)
-                return
+        async for event in until(events, deadline):
             yield event
-    finally:
-        await events.aclose()  # type: ignore[attr-defined]
+    except DeadlinePassed:
+        yield DeadlineEvent(deadline)
 
 
 async def event_stream(
