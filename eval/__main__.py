@@ -1,4 +1,5 @@
-"""`python -m eval` (quality, see eval.cli) and `python -m eval bench` (speed, see eval.bench)."""
+"""`python -m eval` (quality, see eval.cli), `python -m eval bench` (speed, see eval.bench)
+and `python -m eval answers` (answer quality per part, see eval.answer_cli)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ def main(argv: list[str] | None = None) -> int:
         from eval.bench import main as bench
 
         return bench(argv[1:])
+    if argv[:1] == ["answers"]:
+        from eval.answer_cli import main as answers
+
+        return answers(argv[1:])
     from eval.cli import main as evaluate
 
     return evaluate(argv)

@@ -40,6 +40,8 @@ FIELDS: Final[tuple[str, ...]] = (
     "history",
     "section",
 )
+# Optional: the id of the question an item rewords; a group of rewordings should get one decision.
+OPTIONAL_FIELDS: Final[tuple[str, ...]] = ("rewords",)
 EVIDENCE_FIELDS: Final[frozenset[str]] = frozenset({"doc_id", "quote"})
 TURN_FIELDS: Final[frozenset[str]] = frozenset({"role", "content"})
 
@@ -106,6 +108,12 @@ class QuestionItem:
     evidence: tuple[Evidence, ...]
     history: tuple[Turn, ...]
     section: str
+    rewords: str | None = None
+
+    @property
+    def group(self) -> str:
+        """The rewording group: the original question's id (its own for an original)."""
+        return self.rewords or self.id
 
     @property
     def answerable(self) -> bool:
@@ -147,7 +155,7 @@ def _parse_item(raw: Any, where: str) -> QuestionItem:
     for name in FIELDS:
         if name not in raw:
             raise _fail(where, name, "missing")
-    extra = sorted(set(raw) - set(FIELDS))
+    extra = sorted(set(raw) - set(FIELDS) - set(OPTIONAL_FIELDS))
     if extra:
         raise _fail(where, extra[0], "unknown field")
 
@@ -190,6 +198,7 @@ def _parse_item(raw: Any, where: str) -> QuestionItem:
         evidence=tuple(evidence),
         history=tuple(history),
         section=_non_empty_str(raw["section"], where, "section"),
+        rewords=_non_empty_str(raw["rewords"], where, "rewords") if "rewords" in raw else None,
     )
 
 

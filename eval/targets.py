@@ -17,6 +17,7 @@ import httpx
 
 from app.answer.citations import split_answer_sentences
 from app.domain import Turn
+from app.results import AskResult, DoneEvent
 from app.retrieval.pipeline import Mode
 from app.service import QuestionAnswering
 from eval.gold import Hit
@@ -75,30 +76,21 @@ class InProcessTarget:
     async def ask(self, question: str, k: int, history: Sequence[Turn], backend: str) -> AskOutcome:
         started = time.perf_counter()
         result = await self.qa.ask(question, k, list(history), backend)
-        wall = (time.perf_counter() - started) * 1000
-        generation = result.generation
-        by_ref = {p.ref: p.chunk for p in result.passages}
-        cited = tuple(
-            Hit(by_ref[r].chunk_id, by_ref[r].doc_id, by_ref[r].text)
-            for r in generation.cited_refs
-            if r in by_ref
-        )
-        t = result.timings
-        return AskOutcome(
-            answer=generation.text,
-            refused=generation.refused,
-            cited=cited,
-            sentences=_sentence_count(generation.text, generation.refused),
-            unsupported=len(generation.unsupported_sentences),
-            degraded=generation.degraded,
-            timings_ms={
-                "rewrite": t.rewrite_ms,
-                "retrieval": t.retrieval_ms,
-                "generation": t.generation_ms,
-                "total": t.total_ms,
-                "wall": wall,
-            },
-        )
+        return outcome_of(result, (time.perf_counter() - started) * 1000)
+
+    async def ask_streamed(
+        self, question: str, k: int, history: Sequence[Turn], backend: str
+    ) -> tuple[AskOutcome, float | None]:
+        """The streamed answer (what the chat UI shows) and its time to the first delta."""
+        started = time.perf_counter()
+        result: AskResult | None = None
+        async for event in self.qa.answer_events(question, k, list(history), backend):
+            if isinstance(event, DoneEvent):
+                result = event.result
+        if result is None:
+            raise RuntimeError("the answer stream ended without its result")
+        outcome = outcome_of(result, (time.perf_counter() - started) * 1000)
+        return outcome, result.timings.first_token_ms
 
     async def corpus(self) -> list[Hit]:
         return [Hit(c.chunk_id, c.doc_id, c.text) for c in self.qa.chunks()]
@@ -116,6 +108,32 @@ class InProcessTarget:
 
     async def aclose(self) -> None:
         await self.qa.aclose()
+
+
+def outcome_of(result: AskResult, wall_ms: float) -> AskOutcome:
+    generation = result.generation
+    by_ref = {p.ref: p.chunk for p in result.passages}
+    cited = tuple(
+        Hit(by_ref[r].chunk_id, by_ref[r].doc_id, by_ref[r].text)
+        for r in generation.cited_refs
+        if r in by_ref
+    )
+    t = result.timings
+    return AskOutcome(
+        answer=generation.text,
+        refused=generation.refused,
+        cited=cited,
+        sentences=_sentence_count(generation.text, generation.refused),
+        unsupported=len(generation.unsupported_sentences),
+        degraded=generation.degraded,
+        timings_ms={
+            "rewrite": t.rewrite_ms,
+            "retrieval": t.retrieval_ms,
+            "generation": t.generation_ms,
+            "total": t.total_ms,
+            "wall": wall_ms,
+        },
+    )
 
 
 class HttpTarget:
