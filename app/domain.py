@@ -30,6 +30,18 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class PartRequest:
+    """One part of a question that asks two things, retrieved for on its own."""
+
+    text: str
+    document: str | None
+    # The passages (their refs in the request, best first) retrieved for this part.
+    refs: tuple[int, ...]
+    vector: np.ndarray = field(repr=False, compare=False)
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     question: str
     language: Language
@@ -38,6 +50,8 @@ class GenerationRequest:
     question_terms: tuple[str, ...] = ()
     history: tuple[Turn, ...] = ()
     search_query: str = ""
+    # Two or more when the question asks two things (each answered, and cited, on its own).
+    parts: tuple[PartRequest, ...] = ()
 
 
 @dataclass(frozen=True)

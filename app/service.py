@@ -25,7 +25,8 @@ from app.backends.base import (
     QuestionRewriter,
     Registry,
 )
-from app.domain import Generation, GenerationRequest, Turn
+from app.answer.question_parts import QuestionPart, split_question
+from app.domain import Generation, GenerationRequest, PartRequest, Passage, Turn
 from app.limits.deadline import until
 from app.results import (
     AskEvent,
@@ -37,6 +38,7 @@ from app.results import (
     SearchResult,
     Timings,
 )
+from app.retrieval.merge import interleave_parts
 from app.retrieval.pipeline import Mode, Retrieval, Retriever
 from indexer.documents import Chunk
 from indexer.language import detect_language
@@ -196,19 +198,48 @@ class QuestionAnswering:
         started = time.perf_counter()
         search_query = await self.standalone(question, history, backend_name)
         rewritten = time.perf_counter()
+        split = split_question(search_query, self.documents)
+        # A question that places its answer in one document ("i pressmeddelandet") is
+        # answered from that document's passages.
+        document = split[0].document if len(split) == 1 else None
         retrieval: Retrieval = await anyio.to_thread.run_sync(
-            self.retriever.retrieve, search_query, k, mode
+            self.retriever.retrieve, search_query, k, mode, document
         )
+        passages, parts = retrieval.passages, ()
+        if len(split) > 1:
+            passages, parts = await self._retrieve_parts(split, k, mode)
         request = GenerationRequest(
             question=question,
             language=detect_language(question),
-            passages=retrieval.passages,
+            passages=passages,
             question_vector=retrieval.query_vector,
             question_terms=retrieval.query_terms,
             history=tuple(history),
             search_query=search_query,
+            parts=parts,
         )
         return Prepared(route, request, started, rewritten, time.perf_counter())
+
+    async def _retrieve_parts(
+        self, split: Sequence[QuestionPart], k: int, mode: Mode
+    ) -> tuple[tuple[Passage, ...], tuple[PartRequest, ...]]:
+        """Each part of a two-part question retrieved for on its own (in the document it
+        names), so that each gets its own evidence; the passages are taken in turn."""
+        retrievals = [
+            await anyio.to_thread.run_sync(self.retriever.retrieve, p.text, k, mode, p.document)
+            for p in split
+        ]
+        passages, refs = interleave_parts([r.passages for r in retrievals], k)
+        parts = tuple(
+            PartRequest(p.text, p.document, part_refs, r.query_vector, r.query_terms)
+            for p, r, part_refs in zip(split, retrievals, refs, strict=True)
+        )
+        return passages, parts
+
+    @property
+    def documents(self) -> Mapping[str, tuple[str, ...]]:
+        """Document id → the names questions use for it (the manifest's `names`)."""
+        return {d["id"]: tuple(d.get("names", ())) for d in self.manifest.get("documents", [])}
 
     async def answer_events(
         self,

@@ -60,7 +60,7 @@ class Settings(IndexerSettings):
 
     # Answers
     default_backend: str = "extractive"
-    answer_max_sentences: int = Field(default=3, ge=1, le=10)
+    answer_max_sentences: int = Field(default=4, ge=1, le=10)
     answer_passages: int = Field(default=3, ge=1, le=20)
     # Calibrated on eval/questions.jsonl (see README, "Refusal").
     refusal_min_coverage: float = Field(default=0.125, ge=0, le=1)

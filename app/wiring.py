@@ -9,11 +9,12 @@ from collections.abc import Callable
 import httpx
 
 from app.answer.checking import AnswerChecker, SupportCheck
-from app.answer.composer import ComposerSettings
+from app.answer.composer import ComposerSettings, Lexicon
 from app.answer.evidence import RefusalThresholds
 from app.answer.followup import HeuristicRewriter
 from app.backends.base import Registry
 from app.backends.extractive import ExtractiveBackend
+from app.backends.places import is_place
 from app.backends.openai import OpenAIBackend, OpenAIOptions
 from app.backends.prompts import PromptTemplates
 from app.backends.retry import RetryPolicy
@@ -78,8 +79,12 @@ def extractive_backend(
     settings: Settings, analyzer: Analyzer, store: EmbeddedStore
 ) -> ExtractiveBackend:
     return ExtractiveBackend(
-        terms_of=analyzer.terms,
-        idf=store.idf,
+        lexicon=Lexicon(
+            terms_of=analyzer.terms,
+            idf=store.idf,
+            is_place=is_place,
+            documents={d["id"]: tuple(d.get("names", ())) for d in store.manifest["documents"]},
+        ),
         thresholds=RefusalThresholds(
             min_coverage=settings.refusal_min_coverage,
             min_similarity=settings.refusal_min_similarity,

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from indexer.documents import Block, Chunk, CleanedDocument, Span
-from indexer.sentences import split_sentences
+from indexer.documents import Block, Chunk, CleanedDocument, SentenceRole, Span
+from indexer.sentences import sentence_role, split_sentences
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class _Sentence:
     words: int
     block: Block
     starts_unit: bool
+    role: SentenceRole
     # Index of the lead-in + list group it belongs to, kept together when it fits.
     group: int | None
 
@@ -55,9 +56,10 @@ def _sentences_of_section(blocks: Sequence[Block], settings: ChunkerSettings) ->
         spans = [block_span(block)] if block.kind == "bullet" else None
         spans = spans or split_sentences(block.text, offset=block.start)
         for index, span in enumerate(spans):
-            words = len(block.text[span.start - block.start : span.end - block.start].split())
+            text = block.text[span.start - block.start : span.end - block.start]
             starts_unit = index == 0 and (group is None or block.kind == "paragraph")
-            sentences.append(_Sentence(span, words, block, starts_unit, group))
+            role = sentence_role(text, block.kind, index == len(spans) - 1)
+            sentences.append(_Sentence(span, len(text.split()), block, starts_unit, role, group))
     return sentences
 
 
@@ -125,6 +127,7 @@ def chunk_document(doc: CleanedDocument, title: str, settings: ChunkerSettings) 
                     end=end,
                     text=text,
                     sentences=tuple(Span(s.span.start - start, s.span.end - start) for s in pack),
+                    roles=tuple(s.role for s in pack),
                 )
             )
     return chunks

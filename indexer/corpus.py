@@ -33,8 +33,10 @@ class DocumentEntry:
     file: str
     format: str
     date: str | None = None
+    # How questions refer to the document ("pressmeddelandet", "press release", "dialogen").
+    names: tuple[str, ...] = ()
 
-    def summary(self) -> dict[str, str | None]:
+    def summary(self) -> dict[str, object]:
         return {
             "id": self.id,
             "title": self.title,
@@ -43,6 +45,7 @@ class DocumentEntry:
             "date": self.date,
             "file": self.file,
             "format": self.format,
+            "names": list(self.names),
         }
 
 
@@ -83,9 +86,9 @@ def _parse_entry(manifest_path: Path, number: int, raw: object) -> DocumentEntry
     where = f"{manifest_path}: document #{number}"
     if not isinstance(raw, dict):
         raise CorpusError(f"{where} is not a table; write it as [[documents]] with key = value")
-    unknown = set(raw) - set(_REQUIRED) - set(_OPTIONAL)
+    unknown = set(raw) - set(_REQUIRED) - set(_OPTIONAL) - {"names"}
     if unknown:
-        allowed = ", ".join(_REQUIRED + _OPTIONAL)
+        allowed = ", ".join((*_REQUIRED, *_OPTIONAL, "names"))
         raise CorpusError(f"{where}: unknown key(s) {sorted(unknown)}; allowed keys: {allowed}")
     for key in _REQUIRED:
         value = raw.get(key)
@@ -94,6 +97,9 @@ def _parse_entry(manifest_path: Path, number: int, raw: object) -> DocumentEntry
     for key in _OPTIONAL:
         if key in raw and not isinstance(raw[key], str):
             raise CorpusError(f"{where}: '{key}' must be a quoted string")
+    names = raw.get("names", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise CorpusError(f'{where}: \'names\' must be a list of words, e.g. ["strategin"]')
     if not _ID.match(raw["id"]):
         raise CorpusError(
             f"{where}: id '{raw['id']}' must be lower-case letters, digits, '-' or '_'"
@@ -116,6 +122,7 @@ def _parse_entry(manifest_path: Path, number: int, raw: object) -> DocumentEntry
         file=file_name,
         format=fmt,
         date=date,
+        names=tuple(n.strip().lower() for n in names),
     )
 
 

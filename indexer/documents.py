@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 BlockKind = Literal["heading", "paragraph", "bullet"]
+# What a sentence is to an answer: a statement, a list item (a bullet), the lead-in that
+# introduces a list (ends with a colon), or a signature line (a name, a title).
+SentenceRole = Literal["sentence", "item", "lead_in", "signature"]
 
 SECTION_SEPARATOR = " › "
 
@@ -63,6 +66,8 @@ class Chunk:
     text: str
     # Sentence spans relative to `text`, used for extractive answers.
     sentences: tuple[Span, ...] = field(default_factory=tuple)
+    # One role per sentence span (empty: every span is a plain sentence).
+    roles: tuple[SentenceRole, ...] = field(default_factory=tuple)
 
     @property
     def section(self) -> str:
@@ -79,3 +84,6 @@ class Chunk:
 
     def sentence_texts(self) -> list[str]:
         return [self.text[s.start : s.end] for s in self.sentences]
+
+    def role_of(self, index: int) -> SentenceRole:
+        return self.roles[index] if index < len(self.roles) else "sentence"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.documents import Span
+from indexer.documents import BlockKind, SentenceRole, Span
 
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -60,3 +60,26 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
         trail = len(piece) - len(piece.rstrip())
         trimmed.append(Span(offset + span.start + lead, offset + span.end - trail))
     return trimmed
+
+
+_SIGNATURE_MAX_WORDS = 4
+
+
+def sentence_role(text: str, block_kind: BlockKind, last_in_block: bool) -> SentenceRole:
+    """A bullet is a list item; a paragraph's closing "…omfattar bland annat:" leads in a
+    list; a short line of capitalised words without a full stop ("Maria Malmer Stenergard",
+    "Utrikesminister") signs the text. Everything else is a statement."""
+    stripped = text.strip()
+    if block_kind == "bullet":
+        return "item"
+    if last_in_block and stripped.endswith(":"):
+        return "lead_in"
+    words = stripped.split()
+    if (
+        words
+        and len(words) <= _SIGNATURE_MAX_WORDS
+        and not re.search(r"[.!?:;]$", stripped)
+        and all(w[0].isupper() for w in words)
+    ):
+        return "signature"
+    return "sentence"

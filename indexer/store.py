@@ -22,7 +22,7 @@ import numpy as np
 from indexer.corpus import file_sha256
 from indexer.documents import Chunk, Span
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 INDEX = "chunks.faiss"
@@ -77,6 +77,7 @@ def chunk_to_record(chunk: Chunk) -> dict[str, Any]:
         "end": chunk.end,
         "text": chunk.text,
         "sentences": [[s.start, s.end] for s in chunk.sentences],
+        "roles": list(chunk.roles),
     }
 
 
@@ -92,6 +93,7 @@ def chunk_from_record(record: dict[str, Any]) -> Chunk:
         end=record["end"],
         text=record["text"],
         sentences=tuple(Span(s, e) for s, e in record["sentences"]),
+        roles=tuple(record.get("roles", ())),
     )
 
 

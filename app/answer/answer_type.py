@@ -13,20 +13,34 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
-AnswerType = Literal["number", "year", "date", "name"]
+AnswerType = Literal["number", "year", "date", "time", "place", "person", "name"]
 
 # Kinds of thing that are answered with a proper name (a country, an agency, a city).
 _NAMED_KINDS_SV = (
     "land|länder|stat|stater|myndighet|myndigheter|organisations?|organisationer|företag"
-    "|stad|städer"
 )
-_NAMED_KINDS_EN = (
-    "country|countries|agency|agencies|organi[sz]ations?|company|companies|city|cities"
+_NAMED_KINDS_EN = "country|countries|agency|agencies|organi[sz]ations?|company|companies"
+# Verbs and roles that make "vem/who" ask for a person; "Vem står för majoriteten av
+# medlen?" asks for an actor ("den privata sektorn") and is left to the other checks.
+_PERSON_CUES = (
+    r"undertecknat|undertecknade|citeras|citerades|sade|sa|säger|uttalade|talade|"
+    r"minister|utrikesminister|sändebud|ordförande|statssekreterare|ambassadör|"
+    r"signed|quoted|said|says|envoy|minister|chairs?"
 )
 
 _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\b(vilket datum|vilken dag|what date|which date|what day)\b")),
     ("year", re.compile(r"\b(vilket år|vilka år|what year|which year|in which year)\b")),
+    ("time", re.compile(r"^\W*(och |and )?(när|when)\b")),
+    (
+        "place",
+        re.compile(
+            r"\b(vilken stad|vilka städer|which city|what city|which cities"
+            r"|var (hölls|ägde|äger|sker|skedde|genomfördes|arrangerades|hålls|möttes)"
+            r"|where (was|were|is|did|will|do))\b"
+        ),
+    ),
+    ("person", re.compile(rf"^\W*(och |and )?(vem|vilka personer|who)\b.*\b({_PERSON_CUES})\b")),
     (
         "number",
         re.compile(
@@ -68,6 +82,16 @@ _DATE = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re
 # A capitalised word or an acronym: "Sydkorea", "ITU", "EU:s", "NB8", "D9+".
 _NAME = re.compile(r"(?<![\wåäöéÅÄÖÉ])[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ+]*(?::s)?")
 _WORD = re.compile(r"[\wåäöé+:]+")
+_MONTH = re.compile(rf"\b({_MONTHS}|january|february|march|april|may|june|july|august|"
+                    r"september|october|november|december)\b", re.IGNORECASE)
+# A run of two or more capitalised words: "Tobias Billström", "Maria Malmer Stenergard".
+_NAME_RUN = re.compile(r"(?<![\wåäöéÅÄÖÉ])(?:[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ-]+\s+)+[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ-]+")
+_PERSON_ROLES = re.compile(
+    r"\b(säger|sade|sa|utrikesminister|statsminister|minister|sändebud|ordförande|"
+    r"statssekreterare|ambassadör|generaldirektör|chef|says|said|envoy|chair)\w*",
+    re.IGNORECASE,
+)
+PERSON_WINDOW = 40  # characters between a name and the role or speech verb that makes it a person
 
 
 def expected_answer_type(question: str) -> AnswerType | None:
@@ -170,13 +194,55 @@ def has_counted_number(sentence: str, question: str) -> bool:
     return False
 
 
+def has_person(sentence: str, question: str) -> bool:
+    """A person's name the question does not contain: two or more capitalised words next to
+    a role or a speech verb ("säger Andrés Jato", "utrikesminister Tobias Billström",
+    a signature "Maria Malmer Stenergard – Utrikesminister"). An agency is not a person."""
+    asked = _question_words(question)
+    for match in _NAME_RUN.finditer(sentence):
+        words = match.group(0).split()
+        if all(_base(w) in asked for w in words):
+            continue
+        around = sentence[max(0, match.start() - PERSON_WINDOW) : match.end() + PERSON_WINDOW]
+        if _PERSON_ROLES.search(around):
+            return True
+    return False
+
+
+def has_place(sentence: str, question: str, is_place: Callable[[str], bool]) -> bool:
+    """A place (from the gazetteer, not just any capitalised word) the question does not name."""
+    asked = _question_words(question)
+    for match in _NAME.finditer(sentence):
+        name = match.group(0)
+        if _base(name) in asked:
+            continue
+        if is_place(name.removesuffix(":s")):
+            return True
+    return False
+
+
+def has_time(sentence: str, question: str) -> bool:
+    return bool(
+        _new_tokens(_YEAR, sentence, question)
+        or _new_tokens(_DATE, sentence, question)
+        or _new_tokens(_MONTH, sentence, question)
+    )
+
+
 def satisfies(
     answer_type: AnswerType,
     sentence: str,
     question: str,
     is_common: Callable[[str], bool] | None = None,
+    is_place: Callable[[str], bool] | None = None,
 ) -> bool:
     """Whether `sentence` holds an answer of `answer_type` that the question did not already."""
+    if answer_type == "time":
+        return has_time(sentence, question)
+    if answer_type == "person":
+        return has_person(sentence, question)
+    if answer_type == "place":
+        return is_place is not None and has_place(sentence, question, is_place)
     if answer_type == "number":
         return has_counted_number(sentence, question)
     if answer_type == "year":

@@ -1,44 +1,84 @@
-"""Extractive answers: the best sentences of the top passages, each with its citation (pure)."""
+"""Extractive answers: the answer units of the top passages that answer the question, cited.
+
+How a unit is chosen (each signal measured on the tuning part, eval/TUNING.md):
+- similarity to the question and coverage of its terms, as before, but the question's own
+  words weigh less than what a unit adds: a lead-in that repeats the question is not the
+  sentence that answers it;
+- the question's focus ("Vilka *fokusområden*", "Vad *omfattar*") in the unit or its heading;
+- a list question prefers a whole list;
+- the question's constraints (a nationality, a year, the document it names) must be met by
+  the unit or its heading, and the answer type (a count, a year, a place, a person, a name)
+  by the unit: otherwise the documents do not answer and the composer refuses.
+(pure)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from app.answer.answer_type import expected_answer_type, satisfies
 from app.answer.evidence import RefusalThresholds, assess, term_coverage
+from app.answer.question_analysis import QuestionNeeds, analyse, mentions
 from app.answer.refusals import REFUSALS
+from app.answer.units import AnswerUnit, CandidateSentence, build_units
 from indexer.language import Language
 
+__all__ = [
+    "CandidateSentence",
+    "ComposedAnswer",
+    "ComposerSettings",
+    "Lexicon",
+    "combine_parts",
+    "compose_answer",
+    "join_pieces",
+    "piece_deltas",
+]
 
-@dataclass(frozen=True)
-class CandidateSentence:
-    ref: int
-    passage_rank: int
-    doc_order: int
-    offset: int
-    text: str
-    vector: np.ndarray
-    # The passage's heading path: evidence for coverage, never quoted in the answer.
-    context: str = ""
+ENGLISH_PREFACE = "The documents are in Swedish; the quotes below are from them."
 
 
 @dataclass(frozen=True)
 class ComposerSettings:
-    max_sentences: int = 3
+    max_sentences: int = 4
     passages: int = 3
     lexical_weight: float = 0.15
     rank_penalty: float = 0.01
-    # Sentences within this margin of the best one are good enough to include.
-    margin: float = 0.04
+    # Units within this margin of the best one are good enough to include; a unit from
+    # another passage than the best one's must be closer (each passage cited must hold part
+    # of the answer).
+    margin: float = 0.1
+    other_passage_margin: float = 0.03
     duplicate_overlap: float = 0.6
-    # How far below the best sentence an answer of the expected type may be found.
+    # How far below the best unit an answer of the expected type may be found; a person, a
+    # place or a time is a detail of a passage, further from the question's meaning.
     typed_margin: float = 0.06
+    entity_margin: float = 0.1
     # A name whose terms all have a lower IDF occurs in most passages ("Sverige", "EU"):
     # it is what the documents are about, not an answer to "which country/agency?".
     common_name_idf: float = 0.5
+    # Weight of the share of a unit's (IDF-weighted) terms that the question does not have.
+    added_weight: float = 0.0
+    # Bonus when the unit or its heading holds the question's focus word.
+    focus_weight: float = 0.0
+    # Bonus for a whole list when the question asks for several things.
+    list_weight: float = 0.0
+    # A list or a pair says more than the sentence it grows from: it must earn its length.
+    pair_penalty: float = 0.0
+    max_list_items: int = 14
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """What the composer knows of the corpus: its analyzer, term IDFs, places, documents."""
+
+    terms_of: Callable[[str], list[str]]
+    idf: Mapping[str, float]
+    is_place: Callable[[str], bool] | None = None
+    # Document id → the names questions use for it ("pressmeddelandet", "dialogen").
+    documents: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,13 +86,91 @@ class ComposedAnswer:
     text: str
     refused: bool
     cited_refs: tuple[int, ...]
-    sentences: tuple[tuple[str, int], ...]
+    # The answer's pieces in order, each with its citations (what a stream sends).
+    pieces: tuple[str, ...]
     coverage: float
     similarity: float
+    units: tuple[AnswerUnit, ...] = ()
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def _refusal(language: Language, coverage: float = 0.0, similarity: float = 0.0) -> ComposedAnswer:
+    return ComposedAnswer(REFUSALS[language], True, (), (), coverage, similarity)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    unit: AnswerUnit
+    score: float
+    terms: set[str]
+
+
+def _added_share(unit_terms: set[str], question: set[str], idf: Mapping[str, float]) -> float:
+    total = sum(idf.get(t, 1.0) for t in unit_terms)
+    new = sum(idf.get(t, 1.0) for t in unit_terms - question)
+    return new / total if total else 0.0
+
+
+def _meets_constraints(unit: AnswerUnit, needs: QuestionNeeds) -> bool:
+    evidence = f"{unit.context} {unit.text}"
+    return all(mentions(evidence, word) for word in (*needs.constraints, *needs.years))
+
+
+def _score_units(
+    units: Sequence[AnswerUnit],
+    question_vector: np.ndarray,
+    question_terms: Sequence[str],
+    needs: QuestionNeeds,
+    lexicon: Lexicon,
+    settings: ComposerSettings,
+) -> list[_Scored]:
+    asked = set(question_terms)
+    scored = []
+    for unit in units:
+        if unit.kind == "list" and len(unit.members) > settings.max_list_items:
+            unit = AnswerUnit(
+                "list", unit.members[: settings.max_list_items], unit.lead, unit.lead_heading
+            )
+        terms = set(lexicon.terms_of(unit.text))
+        context_terms = set(lexicon.terms_of(unit.context))
+        similarity = max(float(p.vector @ question_vector) for p in unit.parts)
+        lexical = term_coverage(question_terms, terms | context_terms, lexicon.idf)
+        focus = (
+            sum(mentions(f"{unit.context} {unit.text}", f) for f in needs.focus) / len(needs.focus)
+            if needs.focus
+            else 0.0
+        )
+        score = (
+            similarity
+            + settings.lexical_weight * lexical
+            + settings.added_weight * _added_share(terms, asked, lexicon.idf)
+            + settings.focus_weight * focus
+            - settings.rank_penalty * unit.passage_rank
+        )
+        if unit.kind == "list":
+            score += settings.list_weight if needs.wants_list else -settings.pair_penalty
+        elif unit.kind == "pair":
+            score -= settings.pair_penalty
+        scored.append(_Scored(unit, score, terms))
+    return sorted(scored, key=lambda s: -s.score)
+
+
+def piece_deltas(pieces: Sequence[str]) -> list[str]:
+    """Each piece with the separator before it: statements run on as prose, a list stands on
+    lines of its own. Joined, they are the whole answer (what a stream sends, in order)."""
+    deltas, previous = [], ""
+    for piece in pieces:
+        separator = "" if not deltas else "\n" if "\n" in piece or "\n" in previous else " "
+        deltas.append(separator + piece)
+        previous = piece
+    return deltas
+
+
+def join_pieces(pieces: Sequence[str]) -> str:
+    return "".join(piece_deltas(pieces))
 
 
 def compose_answer(
@@ -61,30 +179,31 @@ def compose_answer(
     question_terms: Sequence[str],
     language: Language,
     candidates: Sequence[CandidateSentence],
-    terms_of: Callable[[str], list[str]],
-    idf: Mapping[str, float],
+    lexicon: Lexicon,
     thresholds: RefusalThresholds,
     settings: ComposerSettings,
 ) -> ComposedAnswer:
-    """Scores sentences against the question and cites each chosen one as `[ref]`."""
+    """Chooses the units that answer `question` and cites each as `[ref]`, or refuses."""
     pool = [c for c in candidates if c.passage_rank < settings.passages]
     if not pool:
-        return ComposedAnswer(REFUSALS[language], True, (), (), 0.0, 0.0)
+        return _refusal(language)
+    terms_of, idf = lexicon.terms_of, lexicon.idf
     sentence_terms = [set(terms_of(c.text)) for c in pool]
     context_terms = {t for c in {c.context for c in pool} for t in terms_of(c)}
-    evidence_terms = set().union(context_terms, *sentence_terms)
-    coverage = term_coverage(question_terms, evidence_terms, idf)
-    similarities = np.array([float(c.vector @ question_vector) for c in pool])
-    assessment = assess(coverage, float(similarities.max()), language, thresholds)
+    coverage = term_coverage(question_terms, set().union(context_terms, *sentence_terms), idf)
+    similarities = [float(c.vector @ question_vector) for c in pool]
+    assessment = assess(coverage, max(similarities), language, thresholds)
     if not assessment.answerable:
-        return ComposedAnswer(REFUSALS[language], True, (), (), coverage, assessment.similarity)
-    lexical = np.array(
-        [term_coverage(question_terms, terms, idf) for terms in sentence_terms], dtype=np.float64
-    )
-    ranks = np.array([c.passage_rank for c in pool], dtype=np.float64)
-    scores = similarities + settings.lexical_weight * lexical - settings.rank_penalty * ranks
-    order = np.argsort(-scores, kind="stable")
-    best = scores[order[0]]
+        return _refusal(language, coverage, assessment.similarity)
+    needs = analyse(question, lexicon.documents)
+    units = build_units(pool)
+    if needs.document is not None:
+        units = [u for u in units if u.doc_id == needs.document]
+    units = [u for u in units if _meets_constraints(u, needs)]
+    if not units:
+        return _refusal(language, coverage, assessment.similarity)
+    ranked = _score_units(units, question_vector, question_terms, needs, lexicon, settings)
+    best = ranked[0].score
     answer_type = expected_answer_type(question)
     if answer_type is not None:
 
@@ -92,29 +211,91 @@ def compose_answer(
             terms = terms_of(name)
             return bool(terms) and max(idf.get(t, 0.0) for t in terms) < settings.common_name_idf
 
+        margin = (
+            settings.entity_margin
+            if answer_type in ("person", "place", "time")
+            else settings.typed_margin
+        )
         typed = [
-            int(i)
-            for i in order
-            if scores[i] >= best - settings.typed_margin
-            and satisfies(answer_type, pool[i].text, question, is_common)
+            s
+            for s in ranked
+            if s.score >= best - margin
+            and any(
+                satisfies(answer_type, text, question, is_common, lexicon.is_place)
+                for text in s.unit.statements
+            )
         ]
         if not typed:
-            return ComposedAnswer(REFUSALS[language], True, (), (), coverage, assessment.similarity)
-        # The sentence that holds the asked-for number, year or name leads the answer.
-        order = np.array(typed + [int(i) for i in order if int(i) not in typed])
-        best = scores[order[0]]
-    chosen: list[int] = []
-    for i in order:
-        if len(chosen) >= settings.max_sentences or scores[i] < best - settings.margin:
+            return _refusal(language, coverage, assessment.similarity)
+        # The unit that holds the asked-for number, year, place or name leads the answer.
+        ranked = typed + [s for s in ranked if s not in typed]
+        best = ranked[0].score
+    chosen: list[_Scored] = []
+    lead_refs = set(ranked[0].unit.refs)
+    for candidate in ranked:
+        if len(chosen) >= settings.max_sentences or candidate.score < best - settings.margin:
             break
-        if any(
-            _overlap(sentence_terms[i], sentence_terms[j]) > settings.duplicate_overlap
-            for j in chosen
-        ):
+        same_passage = set(candidate.unit.refs) <= lead_refs
+        if not same_passage and candidate.score < best - settings.other_passage_margin:
             continue
-        chosen.append(int(i))
-    reading = sorted(chosen, key=lambda i: (pool[i].doc_order, pool[i].offset))
-    sentences = tuple((pool[i].text, pool[i].ref) for i in reading)
-    text = " ".join(f"{sentence} [{ref}]" for sentence, ref in sentences)
-    cited = tuple(dict.fromkeys(ref for _, ref in sentences))
-    return ComposedAnswer(text, False, cited, sentences, coverage, assessment.similarity)
+        if any(candidate.unit.offsets & c.unit.offsets for c in chosen):
+            continue
+        if any(_overlap(candidate.terms, c.terms) > settings.duplicate_overlap for c in chosen):
+            continue
+        chosen.append(candidate)
+    reading = sorted((c.unit for c in chosen), key=lambda u: u.order)
+    pieces = tuple(unit.render() for unit in reading)
+    if language == "en":
+        pieces = (ENGLISH_PREFACE, *pieces)
+    cited = tuple(dict.fromkeys(ref for unit in reading for ref in unit.refs))
+    return ComposedAnswer(
+        join_pieces(pieces),
+        False,
+        cited,
+        pieces,
+        coverage,
+        assessment.similarity,
+        tuple(reading),
+    )
+
+
+PART_NOT_ANSWERED: dict[Language, str] = {
+    "sv": "Dokumenten svarar inte på frågan ”{part}”.",
+    "en": "The documents do not answer “{part}”.",
+}
+
+
+def combine_parts(
+    language: Language, parts: Sequence[str], answers: Sequence[ComposedAnswer]
+) -> ComposedAnswer:
+    """One answer to a question asked in parts: each part's units in turn (a unit that
+    answers both parts once), and a part the documents do not answer said so, not the whole
+    question refused."""
+    if all(a.refused for a in answers):
+        first = answers[0]
+        return _refusal(language, first.coverage, first.similarity)
+    pieces: list[str] = []
+    units: list[AnswerUnit] = []
+    seen: set[tuple[str, int]] = set()
+    for part, answer in zip(parts, answers, strict=True):
+        if answer.refused:
+            pieces.append(PART_NOT_ANSWERED[language].format(part=part.rstrip("?")))
+            continue
+        for unit in answer.units:
+            if unit.offsets & seen:
+                continue
+            seen |= unit.offsets
+            units.append(unit)
+            pieces.append(unit.render())
+    if language == "en":
+        pieces.insert(0, ENGLISH_PREFACE)
+    cited = tuple(dict.fromkeys(ref for unit in units for ref in unit.refs))
+    return ComposedAnswer(
+        join_pieces(pieces),
+        False,
+        cited,
+        tuple(pieces),
+        min(a.coverage for a in answers),
+        max(a.similarity for a in answers),
+        tuple(units),
+    )

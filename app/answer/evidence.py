@@ -34,8 +34,24 @@ def term_coverage(
         return 0.0
     ceiling = max(idf.values(), default=1.0)
     total = sum(idf.get(t, ceiling) for t in unique)
-    covered = sum(idf.get(t, ceiling) for t in unique if t in evidence_terms)
+    covered = sum(idf.get(t, ceiling) for t in unique if covers(evidence_terms, t))
     return covered / total if total else 0.0
+
+
+MIN_SHARED_PREFIX = 5
+
+
+def covers(evidence_terms: set[str], term: str) -> bool:
+    """The term, or a form the stemmer left apart ("förordet" ~ "förord"): one is the other
+    with an ending, sharing at least five letters."""
+    if term in evidence_terms:
+        return True
+    if len(term) < MIN_SHARED_PREFIX:
+        return False
+    return any(
+        len(e) >= MIN_SHARED_PREFIX and (e.startswith(term) or term.startswith(e))
+        for e in evidence_terms
+    )
 
 
 def assess(

@@ -6,26 +6,31 @@ questions the passages cannot answer, and the fallback when another backend fail
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Sequence
 
 from app.answer.composer import (
     CandidateSentence,
     ComposedAnswer,
     ComposerSettings,
+    Lexicon,
+    combine_parts,
     compose_answer,
+    piece_deltas,
 )
 from app.answer.evidence import RefusalThresholds
 from app.answer.injection import is_instruction
-from app.domain import Generation, GenerationRequest
+from app.domain import Generation, GenerationRequest, Passage
 
 
-def candidate_sentences(request: GenerationRequest) -> list[CandidateSentence]:
+def candidate_sentences(passages: Sequence[Passage]) -> list[CandidateSentence]:
+    """The passages' sentences; a passage's rank is its place in `passages`."""
     doc_order: dict[str, int] = {}
     candidates: list[CandidateSentence] = []
-    for rank, passage in enumerate(request.passages):
+    for rank, passage in enumerate(passages):
         chunk = passage.chunk
         order = doc_order.setdefault(chunk.doc_id, len(doc_order))
-        for span, vector in zip(chunk.sentences, passage.sentence_vectors, strict=True):
+        spans = zip(chunk.sentences, passage.sentence_vectors, strict=True)
+        for index, (span, vector) in enumerate(spans):
             text = chunk.text[span.start : span.end]
             if is_instruction(text):
                 continue  # an order to the reader is not an answer, whatever document holds it
@@ -38,55 +43,63 @@ def candidate_sentences(request: GenerationRequest) -> list[CandidateSentence]:
                     text=text,
                     vector=vector,
                     context=chunk.section,
+                    role=chunk.role_of(index),
+                    doc_id=chunk.doc_id,
+                    index=index,
                 )
             )
     return candidates
-
-
-def answer_text(answer: ComposedAnswer) -> str:
-    if answer.refused:
-        return answer.text
-    return " ".join(f"{sentence} [{ref}]" for sentence, ref in answer.sentences)
 
 
 class ExtractiveBackend:
     name = "extractive"
 
     def __init__(
-        self,
-        terms_of: Callable[[str], list[str]],
-        idf: Mapping[str, float],
-        thresholds: RefusalThresholds,
-        settings: ComposerSettings,
+        self, lexicon: Lexicon, thresholds: RefusalThresholds, settings: ComposerSettings
     ) -> None:
-        self._terms_of = terms_of
-        self._idf = idf
+        self.lexicon = lexicon
         self.thresholds = thresholds
         self.settings = settings
 
     def compose(self, request: GenerationRequest) -> ComposedAnswer:
+        if request.parts:
+            by_ref = {p.ref: p for p in request.passages}
+            answers = [
+                compose_answer(
+                    part.text,
+                    part.vector,
+                    part.terms,
+                    request.language,
+                    candidate_sentences([by_ref[r] for r in part.refs]),
+                    self.lexicon,
+                    self.thresholds,
+                    self.settings,
+                )
+                for part in request.parts
+            ]
+            return combine_parts(request.language, [p.text for p in request.parts], answers)
         return compose_answer(
-            request.question,
+            # A follow-up's standalone form says what it asks for ("Och vem ledde den?").
+            request.search_query or request.question,
             request.question_vector,
             request.question_terms,
             request.language,
-            candidate_sentences(request),
-            self._terms_of,
-            self._idf,
+            candidate_sentences(request.passages),
+            self.lexicon,
             self.thresholds,
             self.settings,
         )
 
     async def generate(self, request: GenerationRequest) -> str:
-        return answer_text(self.compose(request))
+        return self.compose(request).text
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         answer = self.compose(request)
         if answer.refused:
             yield answer.text
             return
-        for index, (sentence, ref) in enumerate(answer.sentences):
-            yield ("" if index == 0 else " ") + f"{sentence} [{ref}]"
+        for delta in piece_deltas(answer.pieces):
+            yield delta
 
     async def aclose(self) -> None:
         pass  # holds nothing open

@@ -60,7 +60,10 @@ class Retriever:
         """The modes this retriever can run: rerank only with a reranker."""
         return ("bm25", "dense", "hybrid", *(("rerank",) if self.reranker else ()))
 
-    def retrieve(self, query: str, k: int, mode: Mode = "hybrid") -> Retrieval:
+    def retrieve(
+        self, query: str, k: int, mode: Mode = "hybrid", document: str | None = None
+    ) -> Retrieval:
+        """The top `k` passages for `query`; with `document`, only that document's."""
         query_vector = self.embedder.embed_queries([query])[0]
         terms = tuple(self.analyzer.terms(query))
         dense = self.store.dense_search(query_vector, self.settings.dense_candidates)
@@ -82,6 +85,8 @@ class Retriever:
             )
             if mode == "rerank" and self.reranker is not None:
                 ranked = self._rerank(query, ranked)
+        if document is not None:
+            ranked = [(i, s) for i, s in ranked if self.store.chunk_at(i).doc_id == document]
         passages = tuple(
             Passage(
                 ref=ref,

