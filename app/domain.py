@@ -42,6 +42,16 @@ class PartRequest:
 
 
 @dataclass(frozen=True)
+class EvidenceUnit:
+    """What a prompt shows instead of a whole passage: the part of it that answers."""
+
+    ref: int
+    doc_id: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     question: str
     language: Language
@@ -52,6 +62,8 @@ class GenerationRequest:
     search_query: str = ""
     # Two or more when the question asks two things (each answered, and cited, on its own).
     parts: tuple[PartRequest, ...] = ()
+    # Set for a backend whose prompt shows answer units, not whole passages.
+    evidence: tuple[EvidenceUnit, ...] = ()
 
 
 @dataclass(frozen=True)

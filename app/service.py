@@ -18,14 +18,15 @@ from typing import Any
 import anyio
 
 from app.answer.checking import AnswerChecker
+from app.answer.question_parts import QuestionPart, split_question
 from app.backends.base import (
     EvidenceGate,
+    EvidenceSelector,
     FallbackAnswerer,
     LLMBackend,
     QuestionRewriter,
     Registry,
 )
-from app.answer.question_parts import QuestionPart, split_question
 from app.domain import Generation, GenerationRequest, PartRequest, Passage, Turn
 from app.limits.deadline import until
 from app.results import (
@@ -62,6 +63,8 @@ class AnswerRoute:
     gate: EvidenceGate | None = None
     fallback: FallbackAnswerer | None = None
     prompt_passages: int | None = None
+    # Shows the prompt the units that answer instead of whole passages (None: passages).
+    selector: EvidenceSelector | None = None
 
     @property
     def name(self) -> str:
@@ -85,11 +88,15 @@ class Prepared:
 
     @property
     def backend_request(self) -> GenerationRequest:
-        """The request as the backend sees it: only the passages its prompt shows."""
+        """The request as the backend sees it: only the passages its prompt shows, or the
+        evidence units its selector chose from them."""
+        request = self.request
         limit = self.route.prompt_passages
-        if limit is None or limit >= len(self.request.passages):
-            return self.request
-        return replace(self.request, passages=self.request.passages[:limit])
+        if limit is not None and limit < len(request.passages):
+            request = replace(request, passages=request.passages[:limit])
+        if self.route.selector is not None:
+            request = replace(request, evidence=self.route.selector.select(self.request))
+        return request
 
 
 def _ms(seconds: float) -> float:
@@ -205,7 +212,8 @@ class QuestionAnswering:
         retrieval: Retrieval = await anyio.to_thread.run_sync(
             self.retriever.retrieve, search_query, k, mode, document
         )
-        passages, parts = retrieval.passages, ()
+        passages = retrieval.passages
+        parts: tuple[PartRequest, ...] = ()
         if len(split) > 1:
             passages, parts = await self._retrieve_parts(split, k, mode)
         request = GenerationRequest(

@@ -83,6 +83,10 @@ class Settings(IndexerSettings):
     llm_max_tokens: int = Field(default=400, ge=16, le=4096)
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
     llm_passages: int = Field(default=5, ge=1, le=20)
+    # "units": the prompt shows the answer units the extractive composer chose (and the next
+    # best) up to llm_evidence_chars; "passages": the llm_passages whole passages.
+    llm_prompt: Literal["units", "passages"] = "units"
+    llm_evidence_chars: int = Field(default=1400, ge=200, le=20000)
     prompts_dir: Path = PROMPTS_DIR
     # A string only the system prompt holds; an answer containing it is discarded.
     # Empty: a random one per process.

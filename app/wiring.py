@@ -14,8 +14,8 @@ from app.answer.evidence import RefusalThresholds
 from app.answer.followup import HeuristicRewriter
 from app.backends.base import Registry
 from app.backends.extractive import ExtractiveBackend
-from app.backends.places import is_place
 from app.backends.openai import OpenAIBackend, OpenAIOptions
+from app.backends.places import Gazetteer
 from app.backends.prompts import PromptTemplates
 from app.backends.retry import RetryPolicy
 from app.retrieval.embedded import EmbeddedStore
@@ -82,7 +82,7 @@ def extractive_backend(
         lexicon=Lexicon(
             terms_of=analyzer.terms,
             idf=store.idf,
-            is_place=is_place,
+            places=Gazetteer(),
             documents={d["id"]: tuple(d.get("names", ())) for d in store.manifest["documents"]},
         ),
         thresholds=RefusalThresholds(
@@ -92,6 +92,7 @@ def extractive_backend(
         settings=ComposerSettings(
             max_sentences=settings.answer_max_sentences, passages=settings.answer_passages
         ),
+        evidence_chars=settings.llm_evidence_chars,
     )
 
 
@@ -113,6 +114,7 @@ def openai_route(
         gate=extractive,
         fallback=extractive,
         prompt_passages=settings.llm_passages,
+        selector=extractive if settings.llm_prompt == "units" else None,
     )
 
 

@@ -99,7 +99,7 @@ def _parse_entry(manifest_path: Path, number: int, raw: object) -> DocumentEntry
             raise CorpusError(f"{where}: '{key}' must be a quoted string")
     names = raw.get("names", [])
     if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-        raise CorpusError(f'{where}: \'names\' must be a list of words, e.g. ["strategin"]')
+        raise CorpusError(f"{where}: 'names' must be a list of words, e.g. [\"strategin\"]")
     if not _ID.match(raw["id"]):
         raise CorpusError(
             f"{where}: id '{raw['id']}' must be lower-case letters, digits, '-' or '_'"

@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, Protocol
 
-AnswerType = Literal["number", "year", "date", "time", "place", "person", "name"]
+AnswerType = Literal["number", "year", "date", "time", "city", "place", "person", "name"]
+
+
+class Places(Protocol):
+    """A gazetteer: whether a name is a city's or a country's."""
+
+    def is_city(self, name: str) -> bool: ...
+
+    def is_country(self, name: str) -> bool: ...
+
 
 # Kinds of thing that are answered with a proper name (a country, an agency, a city).
 _NAMED_KINDS_SV = (
@@ -32,11 +41,11 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\b(vilket datum|vilken dag|what date|which date|what day)\b")),
     ("year", re.compile(r"\b(vilket år|vilka år|what year|which year|in which year)\b")),
     ("time", re.compile(r"^\W*(och |and )?(när|when)\b")),
+    ("city", re.compile(r"\b(vilken stad|vilka städer|which city|what city|which cities)\b")),
     (
         "place",
         re.compile(
-            r"\b(vilken stad|vilka städer|which city|what city|which cities"
-            r"|var (hölls|ägde|äger|sker|skedde|genomfördes|arrangerades|hålls|möttes)"
+            r"\b(var (hölls|ägde|äger|sker|skedde|genomfördes|arrangerades|hålls|möttes)"
             r"|where (was|were|is|did|will|do))\b"
         ),
     ),
@@ -82,8 +91,11 @@ _DATE = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re
 # A capitalised word or an acronym: "Sydkorea", "ITU", "EU:s", "NB8", "D9+".
 _NAME = re.compile(r"(?<![\wåäöéÅÄÖÉ])[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ+]*(?::s)?")
 _WORD = re.compile(r"[\wåäöé+:]+")
-_MONTH = re.compile(rf"\b({_MONTHS}|january|february|march|april|may|june|july|august|"
-                    r"september|october|november|december)\b", re.IGNORECASE)
+_MONTH = re.compile(
+    rf"\b({_MONTHS}|january|february|march|april|may|june|july|august|"
+    r"september|october|november|december)\b",
+    re.IGNORECASE,
+)
 # A run of two or more capitalised words: "Tobias Billström", "Maria Malmer Stenergard".
 _NAME_RUN = re.compile(r"(?<![\wåäöéÅÄÖÉ])(?:[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ-]+\s+)+[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ-]+")
 _PERSON_ROLES = re.compile(
@@ -160,10 +172,20 @@ def counted_words(question: str) -> list[str]:
     return words[:3]
 
 
+# Ways of counting the members of a group: "hur många stater" is answered by "40 medlemsländer".
+_MEMBER_WORDS = re.compile(
+    r"^(?:\w*länd\w*|land|stat|stater|\w*stat\w*|nation\w*|medlem\w*|countr\w*|states?|"
+    r"members?|nations?|deltagar\w*|participants?)$"
+)
+
+
 def _same_word(a: str, b: str) -> bool:
-    """Loose match for inflections and compounds: "medlemsländer" ~ "länder", "euros" ~ "euro"."""
+    """Loose match for inflections and compounds: "medlemsländer" ~ "länder", "euros" ~ "euro",
+    and member counts: "stater" ~ "medlemsländer"."""
     if min(len(a), len(b)) < 4:
         return False
+    if _MEMBER_WORDS.match(a) and _MEMBER_WORDS.match(b):
+        return True
     return a[:4] == b[:4] or a.endswith(b) or b.endswith(a)
 
 
@@ -209,16 +231,28 @@ def has_person(sentence: str, question: str) -> bool:
     return False
 
 
+_LOCATIVE = re.compile(r"\b(i|in|at|vid|på)\s+$", re.IGNORECASE)
+
+
 def has_place(sentence: str, question: str, is_place: Callable[[str], bool]) -> bool:
     """A place (from the gazetteer, not just any capitalised word) the question does not name."""
     asked = _question_words(question)
     for match in _NAME.finditer(sentence):
         name = match.group(0)
-        if _base(name) in asked:
+        # The sentence's first word is capitalised anyway ("Den" is also a Dutch town's name).
+        if _base(name) in asked or not re.search(r"[\wåäöé]", sentence[: match.start()]):
+            continue
+        # Where something happened is said with a preposition of place: "i Washington", not
+        # "hot från Ryssland, Iran och Nordkorea".
+        if not _LOCATIVE.search(sentence[: match.start()]):
             continue
         if is_place(name.removesuffix(":s")):
             return True
     return False
+
+
+def _any_place(places: Places) -> Callable[[str], bool]:
+    return lambda name: places.is_city(name) or places.is_country(name)
 
 
 def has_time(sentence: str, question: str) -> bool:
@@ -234,15 +268,17 @@ def satisfies(
     sentence: str,
     question: str,
     is_common: Callable[[str], bool] | None = None,
-    is_place: Callable[[str], bool] | None = None,
+    places: Places | None = None,
 ) -> bool:
     """Whether `sentence` holds an answer of `answer_type` that the question did not already."""
     if answer_type == "time":
         return has_time(sentence, question)
     if answer_type == "person":
         return has_person(sentence, question)
+    if answer_type == "city":
+        return places is not None and has_place(sentence, question, places.is_city)
     if answer_type == "place":
-        return is_place is not None and has_place(sentence, question, is_place)
+        return places is not None and has_place(sentence, question, _any_place(places))
     if answer_type == "number":
         return has_counted_number(sentence, question)
     if answer_type == "year":

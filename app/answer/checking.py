@@ -60,6 +60,7 @@ class SupportCheck:
             self.embed(plain),
             evidence,
             self.thresholds,
+            frozenset(request.question_terms),
         )
         if not supported.cited_refs:
             raise UnsupportedAnswer("no sentence of the answer is supported by a passage")

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 
 import numpy as np
 
-from app.answer.answer_type import expected_answer_type, satisfies
+from app.answer.answer_type import Places, expected_answer_type, satisfies
 from app.answer.evidence import RefusalThresholds, assess, term_coverage
 from app.answer.question_analysis import QuestionNeeds, analyse, mentions
 from app.answer.refusals import REFUSALS
@@ -64,7 +65,7 @@ class ComposerSettings:
     # Bonus when the unit or its heading holds the question's focus word.
     focus_weight: float = 0.0
     # Bonus for a whole list when the question asks for several things.
-    list_weight: float = 0.0
+    list_weight: float = 0.005
     # A list or a pair says more than the sentence it grows from: it must earn its length.
     pair_penalty: float = 0.0
     max_list_items: int = 14
@@ -76,9 +77,17 @@ class Lexicon:
 
     terms_of: Callable[[str], list[str]]
     idf: Mapping[str, float]
-    is_place: Callable[[str], bool] | None = None
+    places: Places | None = None
     # Document id → the names questions use for it ("pressmeddelandet", "dialogen").
     documents: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def document_terms(self) -> frozenset[str]:
+        return frozenset(
+            t
+            for doc_id, names in self.documents.items()
+            for n in (doc_id, *names)
+            for t in self.terms_of(n)
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,9 @@ class ComposedAnswer:
     coverage: float
     similarity: float
     units: tuple[AnswerUnit, ...] = ()
+    # Every unit that met the question's needs, the chosen ones first, then by score: what
+    # a language model's prompt shows, as far as its budget goes.
+    ranked: tuple[AnswerUnit, ...] = ()
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -161,7 +173,8 @@ def _score_units(
 def piece_deltas(pieces: Sequence[str]) -> list[str]:
     """Each piece with the separator before it: statements run on as prose, a list stands on
     lines of its own. Joined, they are the whole answer (what a stream sends, in order)."""
-    deltas, previous = [], ""
+    deltas: list[str] = []
+    previous = ""
     for piece in pieces:
         separator = "" if not deltas else "\n" if "\n" in piece or "\n" in previous else " "
         deltas.append(separator + piece)
@@ -188,6 +201,9 @@ def compose_answer(
     if not pool:
         return _refusal(language)
     terms_of, idf = lexicon.terms_of, lexicon.idf
+    # "… i pressmeddelandet" names where to look, not what to find there.
+    naming = lexicon.document_terms()
+    question_terms = [t for t in question_terms if t not in naming] or list(question_terms)
     sentence_terms = [set(terms_of(c.text)) for c in pool]
     context_terms = {t for c in {c.context for c in pool} for t in terms_of(c)}
     coverage = term_coverage(question_terms, set().union(context_terms, *sentence_terms), idf)
@@ -213,7 +229,7 @@ def compose_answer(
 
         margin = (
             settings.entity_margin
-            if answer_type in ("person", "place", "time")
+            if answer_type in ("person", "city", "place", "time")
             else settings.typed_margin
         )
         typed = [
@@ -221,7 +237,7 @@ def compose_answer(
             for s in ranked
             if s.score >= best - margin
             and any(
-                satisfies(answer_type, text, question, is_common, lexicon.is_place)
+                satisfies(answer_type, text, question, is_common, lexicon.places)
                 for text in s.unit.statements
             )
         ]
@@ -248,6 +264,7 @@ def compose_answer(
     if language == "en":
         pieces = (ENGLISH_PREFACE, *pieces)
     cited = tuple(dict.fromkeys(ref for unit in reading for ref in unit.refs))
+    chosen_units = [c.unit for c in chosen]
     return ComposedAnswer(
         join_pieces(pieces),
         False,
@@ -256,6 +273,7 @@ def compose_answer(
         coverage,
         assessment.similarity,
         tuple(reading),
+        tuple(chosen_units + [s.unit for s in ranked if s.unit not in chosen_units]),
     )
 
 
@@ -290,6 +308,8 @@ def combine_parts(
     if language == "en":
         pieces.insert(0, ENGLISH_PREFACE)
     cited = tuple(dict.fromkeys(ref for unit in units for ref in unit.refs))
+    # The parts' units in turn, so that a prompt's budget covers every part.
+    ranked = [u for row in zip_longest(*(a.ranked for a in answers)) for u in row if u]
     return ComposedAnswer(
         join_pieces(pieces),
         False,
@@ -298,4 +318,5 @@ def combine_parts(
         min(a.coverage for a in answers),
         max(a.similarity for a in answers),
         tuple(units),
+        tuple(ranked),
     )

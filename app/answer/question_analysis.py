@@ -44,6 +44,17 @@ _NATIONALITY = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# "Vilket land är (för närvarande) ordförande i …?": the role the answer must hold. The
+# members of a coalition do not say which of them chairs it.
+_PREDICATE = re.compile(
+    r"^\W*(?:och\s+)?(?:vilk(?:et|en|a)\s+[\wåäöé-]+|vem|who|which\s+\w+)\s+"
+    r"(?:är|var|blir|blev|is|was|are|were)\s+((?:[\wåäöé-]+\s+){0,3})",
+    re.IGNORECASE,
+)
+_PREDICATE_SKIP = frozenset(
+    "för närvarande nu just idag i dag numera särskilt också även den det de en ett "
+    "mest viktigast currently now also the a an".split()
+)
 _LIST_CUES = re.compile(
     r"\b(vilka|vad (?:omfattar|innefattar|ingår|inkluderar|rör)|vad ska .* omfatta|"
     r"which|what are|list)\b",
@@ -112,8 +123,20 @@ def mentioned_documents(text: str, documents: DocumentNames) -> list[str]:
     ]
 
 
+def _predicate(question: str) -> list[str]:
+    match = _PREDICATE.match(question)
+    if match is None:
+        return []
+    for word in match.group(1).lower().split():
+        if word not in _PREDICATE_SKIP:
+            # "enligt …" and the like open an adverbial, not the role asked about.
+            return [] if word in ("enligt", "according") else [word]
+    return []
+
+
 def analyse(question: str, documents: DocumentNames | None = None) -> QuestionNeeds:
-    constraints = tuple(dict.fromkeys(m.group(1).lower() for m in _NATIONALITY.finditer(question)))
+    nationalities = [m.group(1).lower() for m in _NATIONALITY.finditer(question)]
+    constraints = tuple(dict.fromkeys([*nationalities, *_predicate(question)]))
     return QuestionNeeds(
         focus=tuple(dict.fromkeys(_focus_words(question))),
         constraints=constraints,
@@ -136,4 +159,3 @@ def mentions(text: str, word: str) -> bool:
 def question_opener(question: str) -> str | None:
     match = _QUESTION_OPENERS.match(question)
     return match.group(1).lower() if match else None
-

@@ -20,13 +20,11 @@ from app.answer.question_analysis import (
     names_of,
 )
 
-_QUESTION_WORD = (
-    r"vem|vilka|vilken|vilket|vad|hur|när|var|varför|who|what|which|how|when|where|why"
-)
+_QUESTION_WORD = r"vem|vilka|vilken|vilket|vad|hur|när|var|varför|who|what|which|how|when|where|why"
 _SECOND_QUESTION = re.compile(rf",?\s+(?:och|samt|and)\s+(?=(?:{_QUESTION_WORD})\b)", re.IGNORECASE)
 _JOINERS = r"respektive|jämfört med|och|samt|and|compared with|versus"
 _BOTH_DOCUMENTS = re.compile(
-    r"\b(enligt |i )?(de två dokumenten|båda dokumenten|dokumenten|both documents|the two documents)",
+    r"\b(enligt |i )?(de två dokumenten|båda dokumenten|both documents|the two documents)",
     re.IGNORECASE,
 )
 _PREPOSITIONS = r"(?:i |enligt |från |vid |in |from |at |according to )?(?:the )?"
@@ -51,7 +49,7 @@ def _as_question(text: str) -> str:
 
 
 def _per_document(question: str, documents: DocumentNames) -> list[QuestionPart] | None:
-    """"X i A respektive i B Y" → "X i A Y", "X i B Y"."""
+    """ "X i A respektive i B Y" → "X i A Y", "X i B Y"."""
     ids = list(documents)
     for first in ids:
         for second in ids:

@@ -77,9 +77,14 @@ def verify_support(
     sentence_vectors: np.ndarray,
     evidence: Mapping[int, PassageEvidence],
     thresholds: SupportThresholds,
+    question_terms: frozenset[str] = frozenset(),
 ) -> SupportedAnswer:
     """`sentences` come from `split_answer_sentences`; terms and vectors are of their text
-    without markers, in the same order."""
+    without markers, in the same order.
+
+    Support comes from what a sentence adds to the question: a sentence made of the
+    question's own words ("Sverige vill uppnå mycket med Nato-samarbetet [1]") is close to
+    any passage that the question is close to, and answers nothing; it is unsupported."""
     out: list[str] = []
     unsupported: list[str] = []
     attributed = 0
@@ -89,7 +94,12 @@ def verify_support(
             out.append(sentence)  # a lead-in or a fragment claims nothing
             continue
         cited = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
-        support = supporting_refs(terms, vector, evidence, thresholds)
+        added = terms - question_terms
+        if not added:
+            unsupported.append(plain)
+            out.append(plain)
+            continue
+        support = supporting_refs(added, vector, evidence, thresholds)
         kept = [ref for ref in cited if ref in support]
         if not kept and support:
             kept = support[:1]

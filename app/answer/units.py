@@ -15,6 +15,7 @@ from typing import Literal
 
 import numpy as np
 
+from app.domain import EvidenceUnit
 from indexer.documents import SentenceRole
 
 UnitKind = Literal["sentence", "list", "pair"]
@@ -107,11 +108,7 @@ class AnswerUnit:
     def render(self) -> str:
         """The unit as the answer shows it, every statement and every item cited."""
         if self.kind == "list":
-            lead = (
-                f"{self.lead.text} [{self.lead.ref}]"
-                if self.lead
-                else f"{self.lead_heading}:"
-            )
+            lead = f"{self.lead.text} [{self.lead.ref}]" if self.lead else f"{self.lead_heading}:"
             items = "\n".join(f"- {m.text} [{m.ref}]" for m in self.members)
             return f"{lead}\n{items}"
         pieces = [f"{m.text} [{m.ref}]" for m in self.members]
@@ -119,10 +116,6 @@ class AnswerUnit:
             last = self.members[-1]
             pieces[-1] = f"{last.text} – {self.signature} [{last.ref}]"
         return " ".join(pieces)
-
-
-def _stems(text: str) -> set[str]:
-    return {w.lower()[:_MIN_STEM + 3] for w in _WORD.findall(text) if len(w) >= _MIN_STEM}
 
 
 def refers_back(previous: str, sentence: str) -> bool:
@@ -179,9 +172,9 @@ def build_units(candidates: Sequence[CandidateSentence]) -> list[AnswerUnit]:
         # the parts of a list cut into several passages come together.
         run: list[CandidateSentence] = []
         lead: CandidateSentence | None = None
-        for c in [*passage, None]:
-            if c is not None and c.role == "item":
-                run.append(c)
+        for item in [*passage, None]:
+            if item is not None and item.role == "item":
+                run.append(item)
                 continue
             if run:
                 key = (run[0].doc_id, run[0].context, _list_start(run, lead))
@@ -189,7 +182,7 @@ def build_units(candidates: Sequence[CandidateSentence]) -> list[AnswerUnit]:
                 if lead is not None:
                     leads[key] = lead
                 run = []
-            lead = c if c is not None and c.role == "lead_in" else None
+            lead = item if item is not None and item.role == "lead_in" else None
     for key, items in lists.items():
         unique = sorted({i.offset: i for i in items}.values(), key=lambda i: i.offset)
         lead = leads.get(key)
@@ -202,3 +195,40 @@ def _list_start(run: Sequence[CandidateSentence], lead: CandidateSentence | None
     # Lists are keyed by their section: one list per heading in these documents; a lead-in
     # gives a list inside a section its own key.
     return lead.offset if lead is not None else -1
+
+
+def evidence_blocks(units: Sequence[AnswerUnit], budget_chars: int) -> list[EvidenceUnit]:
+    """The units as a prompt shows them, best first, gathered under the passage each line
+    comes from (one block per passage), until `budget_chars` are used; the first line
+    always goes in."""
+    lines: dict[int, list[str]] = {}
+    where: dict[int, tuple[str, str]] = {}
+    used = 0
+    seen: set[tuple[str, int]] = set()
+    for unit in units:
+        if unit.offsets & seen:
+            continue
+        seen |= unit.offsets
+        texts: list[tuple[int, str]] = []
+        if unit.kind == "list" and unit.lead is None and unit.lead_heading:
+            texts.append((unit.members[0].ref, f"{unit.lead_heading}:"))
+        for part in unit.parts:
+            prefix = "- " if unit.kind == "list" and part.role == "item" else ""
+            texts.append((part.ref, prefix + part.text))
+        if unit.signature:
+            ref, last = texts[-1]
+            texts[-1] = (ref, f"{last} {unit.signature}")
+        for ref, text in texts:
+            if used + len(text) > budget_chars and used:
+                return _blocks(lines, where)
+            lines.setdefault(ref, []).append(text)
+            where.setdefault(ref, (unit.doc_id, unit.context))
+            used += len(text)
+    return _blocks(lines, where)
+
+
+def _blocks(lines: dict[int, list[str]], where: dict[int, tuple[str, str]]) -> list[EvidenceUnit]:
+    return [
+        EvidenceUnit(ref, where[ref][0], where[ref][1], "\n".join(texts))
+        for ref, texts in lines.items()
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
-from app.domain import Generation, GenerationRequest, Turn
+from app.domain import EvidenceUnit, Generation, GenerationRequest, Turn
 
 
 class LLMBackend(Protocol):
@@ -45,6 +45,12 @@ class EvidenceGate(Protocol):
     """Says, before any model is asked, when the passages cannot answer the question."""
 
     def refusal(self, request: GenerationRequest) -> str | None: ...
+
+
+class EvidenceSelector(Protocol):
+    """Chooses what a prompt shows of the passages: the units that answer, within a budget."""
+
+    def select(self, request: GenerationRequest) -> tuple[EvidenceUnit, ...]: ...
 
 
 class FallbackAnswerer(Protocol):

@@ -19,7 +19,8 @@ from app.answer.composer import (
 )
 from app.answer.evidence import RefusalThresholds
 from app.answer.injection import is_instruction
-from app.domain import Generation, GenerationRequest, Passage
+from app.answer.units import evidence_blocks
+from app.domain import EvidenceUnit, Generation, GenerationRequest, Passage
 
 
 def candidate_sentences(passages: Sequence[Passage]) -> list[CandidateSentence]:
@@ -55,9 +56,14 @@ class ExtractiveBackend:
     name = "extractive"
 
     def __init__(
-        self, lexicon: Lexicon, thresholds: RefusalThresholds, settings: ComposerSettings
+        self,
+        lexicon: Lexicon,
+        thresholds: RefusalThresholds,
+        settings: ComposerSettings,
+        evidence_chars: int = 1400,
     ) -> None:
         self.lexicon = lexicon
+        self.evidence_chars = evidence_chars
         self.thresholds = thresholds
         self.settings = settings
 
@@ -109,6 +115,11 @@ class ExtractiveBackend:
         a passage for it."""
         answer = self.compose(request)
         return answer.text if answer.refused else None
+
+    def select(self, request: GenerationRequest) -> tuple[EvidenceUnit, ...]:
+        """The evidence a model's prompt shows: the answer units, then the next best, until
+        `evidence_chars`; whole passages only when no unit qualifies."""
+        return tuple(evidence_blocks(self.compose(request).ranked, self.evidence_chars))
 
     def answer(self, request: GenerationRequest) -> Generation:
         composed = self.compose(request)

@@ -162,6 +162,7 @@ class OpenAIBackend:
             request.language,
             request.passages,
             self.options.canary,
+            request.evidence,
         )
 
     async def generate(self, request: GenerationRequest) -> str:

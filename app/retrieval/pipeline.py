@@ -66,8 +66,15 @@ class Retriever:
         """The top `k` passages for `query`; with `document`, only that document's."""
         query_vector = self.embedder.embed_queries([query])[0]
         terms = tuple(self.analyzer.terms(query))
-        dense = self.store.dense_search(query_vector, self.settings.dense_candidates)
-        lexical = self.store.lexical_candidates(terms, self.settings.lexical_candidates)
+        # Within one document every chunk is a candidate: the document may be small next to
+        # the collection, and its chunks far down the collection-wide lists.
+        widen = document is not None
+        dense = self.store.dense_search(
+            query_vector, len(self.store) if widen else self.settings.dense_candidates
+        )
+        lexical = self.store.lexical_candidates(
+            terms, len(self.store) if widen else self.settings.lexical_candidates
+        )
         if mode == "dense":
             ranked = dense
         elif mode == "bm25":
