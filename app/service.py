@@ -20,6 +20,7 @@ import anyio
 from app.answer.checking import AnswerChecker
 from app.answer.question_parts import QuestionPart, split_question
 from app.backends.base import (
+    AnswerabilityCheck,
     EvidenceGate,
     EvidenceSelector,
     FallbackAnswerer,
@@ -46,6 +47,11 @@ from indexer.language import detect_language
 
 logger = logging.getLogger("app.service")
 
+
+class RefusedDespiteEvidence(Exception):
+    """A generated refusal of a question that the evidence gate found answered."""
+
+
 # Of a request's time, this much (at most a tenth of it) is kept back for the fallback.
 FALLBACK_RESERVE_S = 5.0
 
@@ -65,6 +71,10 @@ class AnswerRoute:
     prompt_passages: int | None = None
     # Shows the prompt the units that answer instead of whole passages (None: passages).
     selector: EvidenceSelector | None = None
+    # Asks the model whether the best unit answers, when the gate let a question through
+    # within `doubt_band` of its threshold (None or 0: the gate decides alone).
+    answerability: AnswerabilityCheck | None = None
+    doubt_band: float = 0.0
 
     @property
     def name(self) -> str:
@@ -228,6 +238,29 @@ class QuestionAnswering:
         )
         return Prepared(route, request, started, rewritten, time.perf_counter())
 
+    async def _gate(self, route: AnswerRoute, request: GenerationRequest) -> str | None:
+        """The evidence gate's refusal; for a question it lets through narrowly, the model's
+        own yes/no on the best unit (a "no" refuses; a failed check keeps the gate's call)."""
+        if route.gate is None:
+            return None
+        refusal = route.gate.refusal(request)
+        if refusal is not None or route.answerability is None or route.doubt_band <= 0:
+            return refusal
+        doubt = route.gate.doubt(request, route.doubt_band)
+        if doubt is None:
+            return None
+        try:
+            answerable = await route.answerability.answerable(request.question, doubt.evidence)
+        except Exception as exc:  # the check is advice: its failure never fails an answer
+            logger.info("answerability check failed: %s", exc)
+            return None
+        self._count_doubt(route.name, answerable)
+        return doubt.refusal if answerable is False else None
+
+    def _count_doubt(self, backend: str, answerable: bool | None) -> None:
+        outcome = {True: "yes", False: "no", None: "unclear"}[answerable]
+        logger.info("answerability check for %s: %s", backend, outcome)
+
     async def _retrieve_parts(
         self, split: Sequence[QuestionPart], k: int, mode: Mode
     ) -> tuple[tuple[Passage, ...], tuple[PartRequest, ...]]:
@@ -266,7 +299,7 @@ class QuestionAnswering:
         prepared = await self.prepare(question, k, history, backend_name)
         route, request = prepared.route, prepared.request
         yield CitationsEvent(request.passages, request.search_query, route.name)
-        refusal = route.gate.refusal(request) if route.gate is not None else None
+        refusal = await self._gate(route, request)
         if refusal is not None:
             yield DeltaEvent(refusal)
             generation = Generation(refusal, True, ())
@@ -296,6 +329,11 @@ class QuestionAnswering:
                 first_token = first_token or time.perf_counter()
                 yield DeltaEvent(tail)
             generation = await anyio.to_thread.run_sync(check.finish)
+            if generation.refused and route.gate is not None:
+                # The gate found units that answer (and, when it was a close call, the
+                # model's own yes/no agreed): a refusal now is the model losing its way in
+                # them, not the documents' silence.
+                raise RefusedDespiteEvidence("the model refused a question its evidence answers")
         except Exception as exc:  # a broken backend must never break an answer
             if route.fallback is None:
                 raise

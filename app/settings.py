@@ -86,7 +86,10 @@ class Settings(IndexerSettings):
     # "units": the prompt shows the answer units the extractive composer chose (and the next
     # best) up to llm_evidence_chars; "passages": the llm_passages whole passages.
     llm_prompt: Literal["units", "passages"] = "units"
-    llm_evidence_chars: int = Field(default=1400, ge=200, le=20000)
+    llm_evidence_chars: int = Field(default=900, ge=200, le=20000)
+    # A question the evidence gate lets through by less than this (similarity) is put to the
+    # model as a yes/no question on its best unit first; 0 turns the check off.
+    llm_doubt_band: float = Field(default=0.02, ge=0, le=0.5)
     prompts_dir: Path = PROMPTS_DIR
     # A string only the system prompt holds; an answer containing it is discarded.
     # Empty: a random one per process.

@@ -115,6 +115,8 @@ def openai_route(
         fallback=extractive,
         prompt_passages=settings.llm_passages,
         selector=extractive if settings.llm_prompt == "units" else None,
+        answerability=backend,
+        doubt_band=settings.llm_doubt_band,
     )
 
 

@@ -28,10 +28,10 @@ from eval.answer_study import (
     score_study,
     study,
 )
-from eval.cli import QUESTIONS, OneLineParser, fail
+from eval.cli import QUESTIONS, OneLineParser, _positive, fail
 from eval.question_set import QuestionItem, load_questions
 from eval.report import REPORTS
-from eval.runner import ASK_K, turns
+from eval.runner import ASK_K, stratified, turns
 from eval.targets import InProcessTarget
 
 SPLIT = Path(__file__).with_name("split.json")
@@ -46,6 +46,7 @@ def build_parser() -> OneLineParser:
     add("--split", type=Path, default=SPLIT, help="which of --questions are the test part")
     add("--heldout", type=Path, default=HELDOUT, help="questions never tuned on")
     add("--part", choices=PARTS, action="append", dest="parts", help="only these parts")
+    add("--limit", type=_positive, help="N questions per part, taken round-robin over types")
     add("--reports", type=Path, default=REPORTS, help="where the report folder goes")
     add("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -61,7 +62,12 @@ def load_parts(args: argparse.Namespace) -> list[tuple[QuestionItem, Part]]:
     heldout_ids = {i.id for i in heldout}
     wanted = set(args.parts or PARTS)
     items = [(i, part_of(i, test_ids, heldout_ids)) for i in [*tuned, *heldout]]
-    return [(i, p) for i, p in items if p in wanted]
+    chosen: list[tuple[QuestionItem, Part]] = []
+    for part in PARTS:
+        if part in wanted:
+            in_part = stratified([i for i, p in items if p == part], args.limit)
+            chosen += [(i, part) for i in in_part]
+    return chosen
 
 
 async def run(args: argparse.Namespace, items: list[tuple[QuestionItem, Part]]) -> int:

@@ -36,6 +36,7 @@ STUDY_METRICS = (
     "citation_precision",
     "citation_recall",
     "degenerate_units",
+    "degraded_rate",
 )
 
 
@@ -146,6 +147,8 @@ def aggregate(scores: Sequence[StudyScore]) -> dict[str, object]:
             "citation_precision": mean(s.score.citation_precision for s in answerable),
             "citation_recall": mean(s.score.citation_recall for s in answerable),
             "degenerate_units": float(sum(len(s.degenerate) for s in scores)),
+            # Answers the fallback wrote because the model failed (down, slow, unsupported).
+            "degraded_rate": _rate([s.score.degraded for s in scores])[0],
         },
         "latency_ms": {
             "total": latency_summary(
@@ -224,6 +227,7 @@ def row(s: StudyScore) -> dict[str, object]:
         "question": s.item.question,
         "answer": s.answer,
         "refused": s.score.refused,
+        "degraded": s.score.degraded,
         "answerable": s.item.answerable,
         "key_term_coverage": s.score.key_term_coverage,
         "missing_terms": [t for t in s.item.key_terms if not covered_terms(s.answer, [t])],

@@ -99,8 +99,8 @@ _MONTH = re.compile(
 # A run of two or more capitalised words: "Tobias Billström", "Maria Malmer Stenergard".
 _NAME_RUN = re.compile(r"(?<![\wåäöéÅÄÖÉ])(?:[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ-]+\s+)+[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ-]+")
 _PERSON_ROLES = re.compile(
-    r"\b(säger|sade|sa|utrikesminister|statsminister|minister|sändebud|ordförande|"
-    r"statssekreterare|ambassadör|generaldirektör|chef|says|said|envoy|chair)\w*",
+    r"\b(säger|sade|sa|says|said)\b|\b(utrikesminister|statsminister|minister|sändebud|"
+    r"ordförande|statssekreterare|ambassadör|generaldirektör|chef|envoy|chair)\w*",
     re.IGNORECASE,
 )
 PERSON_WINDOW = 40  # characters between a name and the role or speech verb that makes it a person
@@ -223,7 +223,9 @@ def has_person(sentence: str, question: str) -> bool:
     asked = _question_words(question)
     for match in _NAME_RUN.finditer(sentence):
         words = match.group(0).split()
-        if all(_base(w) in asked for w in words):
+        if not re.search(r"[\wåäöé]", sentence[: match.start()]):
+            words = words[1:]  # the sentence's first word is capitalised anyway
+        if len(words) < 2 or all(_base(w) in asked for w in words):
             continue
         around = sentence[max(0, match.start() - PERSON_WINDOW) : match.end() + PERSON_WINDOW]
         if _PERSON_ROLES.search(around):

@@ -38,6 +38,8 @@ __all__ = [
     "piece_deltas",
 ]
 
+# Answer types that name one detail of a passage (who, where, when).
+ENTITY_TYPES = frozenset({"person", "city", "place", "time"})
 ENGLISH_PREFACE = "The documents are in Swedish; the quotes below are from them."
 
 
@@ -69,6 +71,16 @@ class ComposerSettings:
     # A list or a pair says more than the sentence it grows from: it must earn its length.
     pair_penalty: float = 0.0
     max_list_items: int = 14
+    # Whether a person/place/time question skips the lexical part of the evidence gate.
+    typed_gate: bool = True
+    # ... and may be that much less similar to the passages (its type check is strict).
+    entity_similarity_slack: float = 0.02
+    # Whether the answer to a person/place/time question holds only units of that type.
+    typed_only: bool = True
+    # A name question's answer must mention the names it asks about whose IDF is at least
+    # this (a name in few passages: "NB8", not "Sverige").
+    name_mention: bool = False
+    rare_name_idf: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,8 @@ class ComposedAnswer:
     # Every unit that met the question's needs, the chosen ones first, then by score: what
     # a language model's prompt shows, as far as its budget goes.
     ranked: tuple[AnswerUnit, ...] = ()
+    # How far the evidence cleared the gate's similarity threshold (0 when refused there).
+    gate_margin: float = 0.0
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
@@ -126,9 +140,32 @@ def _added_share(unit_terms: set[str], question: set[str], idf: Mapping[str, flo
     return new / total if total else 0.0
 
 
-def _meets_constraints(unit: AnswerUnit, needs: QuestionNeeds) -> bool:
+def _meets_constraints(unit: AnswerUnit, needs: QuestionNeeds, required: Sequence[str]) -> bool:
     evidence = f"{unit.context} {unit.text}"
-    return all(mentions(evidence, word) for word in (*needs.constraints, *needs.years))
+    return all(mentions(evidence, word) for word in (*needs.constraints, *needs.years, *required))
+
+
+def _required_names(
+    needs: QuestionNeeds, answer_type: str | None, lexicon: Lexicon, settings: ComposerSettings
+) -> list[str]:
+    """Names the answer must mention: a country the question names ("Finlands delegation"),
+    and for a question that asks for a name, the rare names it asks about ("Vilka länder
+    är med i NB8?" is not answered by a sentence on Nordic countries without NB8)."""
+    required = []
+    for name in needs.names:
+        bare = name.removesuffix("s") if name.endswith("s") and len(name) > 4 else name
+        if lexicon.places is not None and (
+            lexicon.places.is_country(name) or lexicon.places.is_country(bare)
+        ):
+            required.append(bare)
+            continue
+        terms = lexicon.terms_of(name)
+        rare = (
+            bool(terms) and min(lexicon.idf.get(t, 99.0) for t in terms) >= settings.rare_name_idf
+        )
+        if answer_type == "name" and settings.name_mention and rare:
+            required.append(name.split("-")[0])
+    return required
 
 
 def _score_units(
@@ -208,30 +245,35 @@ def compose_answer(
     context_terms = {t for c in {c.context for c in pool} for t in terms_of(c)}
     coverage = term_coverage(question_terms, set().union(context_terms, *sentence_terms), idf)
     similarities = [float(c.vector @ question_vector) for c in pool]
-    assessment = assess(coverage, max(similarities), language, thresholds)
+    answer_type = expected_answer_type(question)
+    # A question for a person, a place or a time is checked by its type below: its other
+    # words ("Vem *citeras* …") need not be the documents' own.
+    entity = answer_type in ENTITY_TYPES
+    typed_gate = settings.typed_gate and entity
+    gate = thresholds
+    if typed_gate:
+        slack = settings.entity_similarity_slack
+        gate = RefusalThresholds(thresholds.min_coverage, thresholds.min_similarity - slack)
+    assessment = assess(1.0 if typed_gate else coverage, max(similarities), language, gate)
     if not assessment.answerable:
         return _refusal(language, coverage, assessment.similarity)
     needs = analyse(question, lexicon.documents)
     units = build_units(pool)
     if needs.document is not None:
         units = [u for u in units if u.doc_id == needs.document]
-    units = [u for u in units if _meets_constraints(u, needs)]
+    required = _required_names(needs, answer_type, lexicon, settings)
+    units = [u for u in units if _meets_constraints(u, needs, required)]
     if not units:
         return _refusal(language, coverage, assessment.similarity)
     ranked = _score_units(units, question_vector, question_terms, needs, lexicon, settings)
     best = ranked[0].score
-    answer_type = expected_answer_type(question)
     if answer_type is not None:
 
         def is_common(name: str) -> bool:
             terms = terms_of(name)
             return bool(terms) and max(idf.get(t, 0.0) for t in terms) < settings.common_name_idf
 
-        margin = (
-            settings.entity_margin
-            if answer_type in ("person", "city", "place", "time")
-            else settings.typed_margin
-        )
+        margin = settings.entity_margin if entity else settings.typed_margin
         typed = [
             s
             for s in ranked
@@ -243,8 +285,10 @@ def compose_answer(
         ]
         if not typed:
             return _refusal(language, coverage, assessment.similarity)
-        # The unit that holds the asked-for number, year, place or name leads the answer.
-        ranked = typed + [s for s in ranked if s not in typed]
+        # The unit that holds the asked-for number, year, place or name leads the answer; a
+        # person, a place or a time is all the answer needs.
+        rest = [] if settings.typed_only and entity else ranked
+        ranked = typed + [s for s in rest if s not in typed]
         best = ranked[0].score
     chosen: list[_Scored] = []
     lead_refs = set(ranked[0].unit.refs)
@@ -274,6 +318,7 @@ def compose_answer(
         assessment.similarity,
         tuple(reading),
         tuple(chosen_units + [s.unit for s in ranked if s.unit not in chosen_units]),
+        assessment.similarity - gate.min_similarity,
     )
 
 
@@ -319,4 +364,5 @@ def combine_parts(
         max(a.similarity for a in answers),
         tuple(units),
         tuple(ranked),
+        min(a.gate_margin for a in answers if not a.refused),
     )

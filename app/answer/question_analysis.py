@@ -55,6 +55,12 @@ _PREDICATE_SKIP = frozenset(
     "för närvarande nu just idag i dag numera särskilt också även den det de en ett "
     "mest viktigast currently now also the a an".split()
 )
+_PREPOSITIONS = frozenset(
+    "enligt med i på för av om till inom mot hos vid från under över efter "
+    "according with in on for of about to within against at from under over after".split()
+)
+# An acronym or a capitalised word inside the question: "NB8", "Freedom Online Coalition".
+_NAME = re.compile(r"(?<![\wåäöéÅÄÖÉ])(?:[A-ZÅÄÖÉ][\wåäöéÅÄÖÉ+]*)(?::s)?")
 _LIST_CUES = re.compile(
     r"\b(vilka|vad (?:omfattar|innefattar|ingår|inkluderar|rör)|vad ska .* omfatta|"
     r"which|what are|list)\b",
@@ -69,6 +75,8 @@ class QuestionNeeds:
     years: tuple[str, ...]
     document: str | None
     wants_list: bool
+    # Names the question asks about ("NB8", "Finlands"): a name question's answer mentions them.
+    names: tuple[str, ...] = ()
 
 
 def _focus_words(question: str) -> list[str]:
@@ -129,9 +137,21 @@ def _predicate(question: str) -> list[str]:
         return []
     for word in match.group(1).lower().split():
         if word not in _PREDICATE_SKIP:
-            # "enligt …" and the like open an adverbial, not the role asked about.
-            return [] if word in ("enligt", "according") else [word]
+            # "enligt …", "med i …" and the like open an adverbial, not the role asked about.
+            return [] if word in _PREPOSITIONS else [word]
     return []
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalised words and acronyms of the question but its first word ("NB8-samarbetet"
+    → "NB8", "Finlands" → "Finland"), lower-cased."""
+    names = []
+    for match in _NAME.finditer(question):
+        if not re.search(r"[\wåäöé]", question[: match.start()]):
+            continue
+        name = match.group(0).removesuffix(":s")
+        names.append(name.lower())
+    return names
 
 
 def analyse(question: str, documents: DocumentNames | None = None) -> QuestionNeeds:
@@ -143,6 +163,7 @@ def analyse(question: str, documents: DocumentNames | None = None) -> QuestionNe
         years=tuple(dict.fromkeys(_YEAR.findall(question))),
         document=named_document(question, documents or {}),
         wants_list=bool(_LIST_CUES.search(question)),
+        names=tuple(dict.fromkeys(question_names(question))),
     )
 
 

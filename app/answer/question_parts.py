@@ -21,7 +21,12 @@ from app.answer.question_analysis import (
 )
 
 _QUESTION_WORD = r"vem|vilka|vilken|vilket|vad|hur|när|var|varför|who|what|which|how|when|where|why"
-_SECOND_QUESTION = re.compile(rf",?\s+(?:och|samt|and)\s+(?=(?:{_QUESTION_WORD})\b)", re.IGNORECASE)
+# "… och vem …", "…, och i vilken stad …", "… and who …".
+_SECOND_QUESTION = re.compile(
+    rf",?\s+(?:och|samt|and)\s+(?=(?:(?:i|på|med|från|till|för|in|at|for|with|from|to)\s+)?"
+    rf"(?:{_QUESTION_WORD})\b)",
+    re.IGNORECASE,
+)
 _JOINERS = r"respektive|jämfört med|och|samt|and|compared with|versus"
 _BOTH_DOCUMENTS = re.compile(
     r"\b(enligt |i )?(de två dokumenten|båda dokumenten|both documents|the two documents)",
@@ -89,7 +94,8 @@ def split_question(question: str, documents: DocumentNames) -> list[QuestionPart
             parts.append(QuestionPart(_as_question(piece), named[0] if len(named) == 1 else None))
         # Two questions about one document share their evidence ("… inletts när det gäller
         # AI, och vad jämförs det med?"): a part alone would lose what "det" refers to.
-        if parts[0].document != parts[1].document:
+        documents_named = {p.document for p in parts}
+        if None not in documents_named and len(documents_named) == 2:
             return parts
     per_document = _per_document(question, documents)
     if per_document is not None:

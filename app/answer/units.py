@@ -184,7 +184,11 @@ def build_units(candidates: Sequence[CandidateSentence]) -> list[AnswerUnit]:
                 run = []
             lead = item if item is not None and item.role == "lead_in" else None
     for key, items in lists.items():
-        unique = sorted({i.offset: i for i in items}.values(), key=lambda i: i.offset)
+        # An item two passages share (their overlap) cites the better-ranked one.
+        first: dict[int, CandidateSentence] = {}
+        for item in items:
+            first.setdefault(item.offset, item)
+        unique = sorted(first.values(), key=lambda i: i.offset)
         lead = leads.get(key)
         heading = "" if lead else _heading_of(unique[0].context)
         units.append(AnswerUnit("list", tuple(unique), lead=lead, lead_heading=heading))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from app.domain import EvidenceUnit, Generation, GenerationRequest, Turn
@@ -41,10 +42,29 @@ class QuestionRewriter(Protocol):
     async def rewrite(self, question: str, history: Sequence[Turn]) -> str: ...
 
 
+@dataclass(frozen=True)
+class Doubt:
+    """The gate let a question through by a narrow margin: its best evidence, and what to
+    say if a closer look finds that the evidence does not answer."""
+
+    evidence: str
+    refusal: str
+
+
 class EvidenceGate(Protocol):
     """Says, before any model is asked, when the passages cannot answer the question."""
 
     def refusal(self, request: GenerationRequest) -> str | None: ...
+
+    def doubt(self, request: GenerationRequest, band: float) -> Doubt | None:
+        """For a question let through within `band` of the gate's threshold, its best unit."""
+        ...
+
+
+class AnswerabilityCheck(Protocol):
+    """A model's yes/no on whether a text answers a question (None: no clear answer)."""
+
+    async def answerable(self, question: str, evidence: str) -> bool | None: ...
 
 
 class EvidenceSelector(Protocol):

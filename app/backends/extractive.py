@@ -19,7 +19,9 @@ from app.answer.composer import (
 )
 from app.answer.evidence import RefusalThresholds
 from app.answer.injection import is_instruction
+from app.answer.refusals import REFUSALS
 from app.answer.units import evidence_blocks
+from app.backends.base import Doubt
 from app.domain import EvidenceUnit, Generation, GenerationRequest, Passage
 
 
@@ -60,7 +62,7 @@ class ExtractiveBackend:
         lexicon: Lexicon,
         thresholds: RefusalThresholds,
         settings: ComposerSettings,
-        evidence_chars: int = 1400,
+        evidence_chars: int = 900,
     ) -> None:
         self.lexicon = lexicon
         self.evidence_chars = evidence_chars
@@ -115,6 +117,14 @@ class ExtractiveBackend:
         a passage for it."""
         answer = self.compose(request)
         return answer.text if answer.refused else None
+
+    def doubt(self, request: GenerationRequest, band: float) -> Doubt | None:
+        """A question whose evidence cleared the similarity threshold by less than `band`:
+        its best unit, for a model to read against the question."""
+        answer = self.compose(request)
+        if answer.refused or not answer.ranked or answer.gate_margin >= band:
+            return None
+        return Doubt(answer.ranked[0].text, REFUSALS[request.language])
 
     def select(self, request: GenerationRequest) -> tuple[EvidenceUnit, ...]:
         """The evidence a model's prompt shows: the answer units, then the next best, until

@@ -22,7 +22,9 @@ from app.backends.base import BackendUnavailable
 from app.backends.prompts import (
     PromptTemplates,
     answer_messages,
+    answerable_messages,
     clean_rewrite,
+    parse_yes_no,
     rewrite_messages,
 )
 from app.backends.retry import RETRYABLE_STATUS, RetryPolicy, next_delay, parse_retry_after
@@ -164,6 +166,13 @@ class OpenAIBackend:
             self.options.canary,
             request.evidence,
         )
+
+    async def answerable(self, question: str, evidence: str) -> bool | None:
+        """The model's yes/no on whether `evidence` answers `question` (None: it said
+        neither); a short call, two tokens out."""
+        messages = answerable_messages(self._templates, question, evidence)
+        text = await self._complete(messages, 2, self.options.rewrite_deadline_s)
+        return parse_yes_no(text)
 
     async def generate(self, request: GenerationRequest) -> str:
         """The model's whole answer, as it wrote it."""

@@ -10,9 +10,10 @@ from string import Template
 from app.answer.injection import without_instructions
 from app.answer.refusals import REFUSALS
 from app.domain import EvidenceUnit, Passage, Turn
+from indexer.documents import SECTION_SEPARATOR
 from indexer.language import Language
 
-TEMPLATE_FILES = ("system.txt", "answer.txt", "rewrite.txt")
+TEMPLATE_FILES = ("system.txt", "answer.txt", "rewrite.txt", "answerable.txt")
 LANGUAGE_RULES: dict[Language, str] = {
     "sv": "Svara på svenska.",
     "en": "Frågan är på engelska: svara på engelska.",
@@ -31,6 +32,7 @@ class PromptTemplates:
     system: Template
     answer: Template
     rewrite: Template
+    answerable: Template
 
     @classmethod
     def load(cls, directory: Path) -> PromptTemplates:
@@ -69,7 +71,8 @@ def format_evidence(evidence: tuple[EvidenceUnit, ...]) -> str:
         text = defuse(without_instructions(unit.text))
         blocks.append(
             f'<passage nr="{unit.ref}" dokument="{_attribute(unit.doc_id)}" '
-            f'avsnitt="{_attribute(unit.section)}">\n{text}\n</passage>'
+            # The nearest heading is context enough, and tokens are time on two cores.
+            f'avsnitt="{_attribute(unit.section.split(SECTION_SEPARATOR)[-1])}">\n{text}\n</passage>'
         )
     return "\n\n".join(blocks)
 
@@ -121,6 +124,27 @@ def rewrite_messages(
         lines.append(f"{speaker}: {content}")
     user = _render(templates.rewrite, "rewrite.txt", history="\n".join(lines), question=question)
     return [{"role": "user", "content": user}]
+
+
+def answerable_messages(
+    templates: PromptTemplates, question: str, evidence: str
+) -> list[dict[str, str]]:
+    """A yes/no question to the model, under 150 tokens: does this text answer that?"""
+    text = defuse(without_instructions(" ".join(evidence.split())))
+    user = _render(templates.answerable, "answerable.txt", evidence=text, question=question)
+    return [{"role": "user", "content": user}]
+
+
+def parse_yes_no(text: str) -> bool | None:
+    """True for "ja"/"yes", False for "nej"/"no", None for anything else."""
+    word = re.sub(r"[^\wåäö]", " ", text.lower()).split()
+    if not word:
+        return None
+    if word[0] in ("ja", "yes"):
+        return True
+    if word[0] in ("nej", "no"):
+        return False
+    return None
 
 
 def clean_rewrite(text: str, fallback: str) -> str:
