@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shlex
 import sys
 from datetime import datetime
@@ -47,6 +48,12 @@ def build_parser() -> OneLineParser:
     add("--heldout", type=Path, default=HELDOUT, help="questions never tuned on")
     add("--part", choices=PARTS, action="append", dest="parts", help="only these parts")
     add("--limit", type=_positive, help="N questions per part, taken round-robin over types")
+    add(
+        "--local-model",
+        type=Path,
+        metavar="GGUF",
+        help="serve this model with llama.cpp on loopback and evaluate --backend openai on it",
+    )
     add("--reports", type=Path, default=REPORTS, help="where the report folder goes")
     add("--no-progress", action="store_true", help="no progress bar")
     return parser
@@ -114,7 +121,17 @@ def main(argv: list[str]) -> int:
         items = load_parts(args)
     except (ValueError, OSError) as exc:
         return fail(f"cannot load questions: {exc}")
-    return asyncio.run(run(args, items))
+    if args.local_model is None:
+        return asyncio.run(run(args, items))
+    from localmodel.server import ServerError, llama_server
+
+    args.reports.mkdir(parents=True, exist_ok=True)
+    try:
+        with llama_server(args.local_model, log=args.reports / "llama-server.log") as url:
+            os.environ["RAG_LLM_BASE_URL"] = url
+            return asyncio.run(run(args, items))
+    except ServerError as exc:
+        return fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -261,7 +261,8 @@ def compose_answer(
     units = build_units(pool)
     if needs.document is not None:
         units = [u for u in units if u.doc_id == needs.document]
-    required = _required_names(needs, answer_type, lexicon, settings)
+    # An English question names countries in English ("Sweden"); the documents do not.
+    required = [] if language == "en" else _required_names(needs, answer_type, lexicon, settings)
     units = [u for u in units if _meets_constraints(u, needs, required)]
     if not units:
         return _refusal(language, coverage, assessment.similarity)

@@ -21,7 +21,8 @@ VALID = frozenset({1, 2, 3})
 
 
 def _markers(text: str) -> list[int]:
-    return [int(n) for n in re.findall(r"\[\s*(\d+)\s*\]", text)]
+    # A citation is one to three digits (MARKER): "[1212]" is text, like a year in brackets.
+    return [int(n) for n in re.findall(r"\[\s*(\d{1,3})\s*\]", text)]
 
 
 # clean_markers

@@ -20,7 +20,7 @@ from app.answer.answer_type import (
         ("Vilket land ska Sverige stödja?", "name"),
         ("Vilken svensk myndighet ansvarar för tillsynen?", "name"),
         ("Vilka åtta länder ingår i samarbetet?", "name"),
-        ("I vilken stad hölls mötet?", "name"),
+        ("I vilken stad hölls mötet?", "city"),
         ("Which country chairs the coalition?", "name"),
         ("Vilken roll har EU?", None),
         ("Vem har skrivit förordet?", None),  # a person, an office or "den privata sektorn"
