@@ -89,7 +89,7 @@ UNIT_WINDOW = 3
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _DATE = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.IGNORECASE)
 # A capitalised word or an acronym: "Sydkorea", "ITU", "EU:s", "NB8", "D9+".
-_NAME = re.compile(r"(?<![\wåäöéÅÄÖÉ])[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ+]*(?::s)?")
+NAME = re.compile(r"(?<![\wåäöéÅÄÖÉ])[A-ZÅÄÖÉ][\wåäöéüÅÄÖÉ+]*(?::s)?")
 _WORD = re.compile(r"[\wåäöé+:]+")
 _MONTH = re.compile(
     rf"\b({_MONTHS}|january|february|march|april|may|june|july|august|"
@@ -104,6 +104,11 @@ _PERSON_ROLES = re.compile(
     re.IGNORECASE,
 )
 PERSON_WINDOW = 40  # characters between a name and the role or speech verb that makes it a person
+
+
+def opens_text(text: str, start: int) -> bool:
+    """Whether a word at `start` is the text's first: capitalised anyway, so not a name."""
+    return not re.search(r"[\wåäöé]", text[:start])
 
 
 def expected_answer_type(question: str) -> AnswerType | None:
@@ -144,8 +149,8 @@ def new_names(
     """
     asked = _question_words(question)
     names = []
-    for match in _NAME.finditer(sentence):
-        if not re.search(r"[\wåäöé]", sentence[: match.start()].lower()):
+    for match in NAME.finditer(sentence):
+        if opens_text(sentence, match.start()):
             continue  # the sentence's first word
         name = match.group(0)
         if _base(name) in asked or (is_common is not None and is_common(name)):
@@ -223,7 +228,7 @@ def has_person(sentence: str, question: str) -> bool:
     asked = _question_words(question)
     for match in _NAME_RUN.finditer(sentence):
         words = match.group(0).split()
-        if not re.search(r"[\wåäöé]", sentence[: match.start()]):
+        if opens_text(sentence, match.start()):
             words = words[1:]  # the sentence's first word is capitalised anyway
         if len(words) < 2 or all(_base(w) in asked for w in words):
             continue
@@ -239,10 +244,10 @@ _LOCATIVE = re.compile(r"\b(i|in|at|vid|på)\s+$", re.IGNORECASE)
 def has_place(sentence: str, question: str, is_place: Callable[[str], bool]) -> bool:
     """A place (from the gazetteer, not just any capitalised word) the question does not name."""
     asked = _question_words(question)
-    for match in _NAME.finditer(sentence):
+    for match in NAME.finditer(sentence):
         name = match.group(0)
         # The sentence's first word is capitalised anyway ("Den" is also a Dutch town's name).
-        if _base(name) in asked or not re.search(r"[\wåäöé]", sentence[: match.start()]):
+        if _base(name) in asked or opens_text(sentence, match.start()):
             continue
         # Where something happened is said with a preposition of place: "i Washington", not
         # "hot från Ryssland, Iran och Nordkorea".

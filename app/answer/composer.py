@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import zip_longest
 
 import numpy as np
@@ -93,7 +94,9 @@ class Lexicon:
     # Document id → the names questions use for it ("pressmeddelandet", "dialogen").
     documents: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
+    @cached_property
     def document_terms(self) -> frozenset[str]:
+        """Terms of the documents' names, once: every question is checked against them."""
         return frozenset(
             t
             for doc_id, names in self.documents.items()
@@ -239,7 +242,7 @@ def compose_answer(
         return _refusal(language)
     terms_of, idf = lexicon.terms_of, lexicon.idf
     # "… i pressmeddelandet" names where to look, not what to find there.
-    naming = lexicon.document_terms()
+    naming = lexicon.document_terms
     question_terms = [t for t in question_terms if t not in naming] or list(question_terms)
     sentence_terms = [set(terms_of(c.text)) for c in pool]
     context_terms = {t for c in {c.context for c in pool} for t in terms_of(c)}

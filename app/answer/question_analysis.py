@@ -16,12 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-_WORD = re.compile(r"[\wåäöéÅÄÖÉ:+-]+")
-_QUESTION_OPENERS = re.compile(
-    r"^\W*(?:och|men|samt|and|but)?\s*(vilka|vilken|vilket|vad|vem|när|var|hur|varför|"
-    r"which|what|who|when|where|how|why)\b",
-    re.IGNORECASE,
-)
+from app.answer.answer_type import NAME, opens_text
+
 # Words after "vilka/vilken/which" that say nothing about what is asked for.
 _GENERIC_FOCUS = frozenset(
     "del delar typ typer sorts sortens slags sätt form former exempel sak saker ting "
@@ -59,8 +55,6 @@ _PREPOSITIONS = frozenset(
     "enligt med i på för av om till inom mot hos vid från under över efter "
     "according with in on for of about to within against at from under over after".split()
 )
-# An acronym or a capitalised word inside the question: "NB8", "Freedom Online Coalition".
-_NAME = re.compile(r"(?<![\wåäöéÅÄÖÉ])(?:[A-ZÅÄÖÉ][\wåäöéÅÄÖÉ+]*)(?::s)?")
 _LIST_CUES = re.compile(
     r"\b(vilka|vad (?:omfattar|innefattar|ingår|inkluderar|rör)|vad ska .* omfatta|"
     r"which|what are|list)\b",
@@ -146,8 +140,8 @@ def question_names(question: str) -> list[str]:
     """Capitalised words and acronyms of the question but its first word ("NB8-samarbetet"
     → "NB8", "Finlands" → "Finland"), lower-cased."""
     names = []
-    for match in _NAME.finditer(question):
-        if not re.search(r"[\wåäöé]", question[: match.start()]):
+    for match in NAME.finditer(question):
+        if opens_text(question, match.start()):
             continue
         name = match.group(0).removesuffix(":s")
         names.append(name.lower())
@@ -175,8 +169,3 @@ def mentions(text: str, word: str) -> bool:
         return word in lowered
     stem = word[: max(5, len(word) - 2)]
     return stem in lowered
-
-
-def question_opener(question: str) -> str | None:
-    match = _QUESTION_OPENERS.match(question)
-    return match.group(1).lower() if match else None

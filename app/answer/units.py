@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from app.domain import EvidenceUnit
-from indexer.documents import SentenceRole
+from indexer.documents import SECTION_SEPARATOR, SentenceRole
 
 UnitKind = Literal["sentence", "list", "pair"]
 
@@ -141,7 +141,7 @@ def _by_passage(candidates: Sequence[CandidateSentence]) -> list[list[CandidateS
 
 
 def _heading_of(context: str) -> str:
-    return context.split(" › ")[-1] if context else ""
+    return context.split(SECTION_SEPARATOR)[-1] if context else ""
 
 
 def build_units(candidates: Sequence[CandidateSentence]) -> list[AnswerUnit]:
@@ -177,7 +177,9 @@ def build_units(candidates: Sequence[CandidateSentence]) -> list[AnswerUnit]:
                 run.append(item)
                 continue
             if run:
-                key = (run[0].doc_id, run[0].context, _list_start(run, lead))
+                # One list per heading in these documents; a lead-in gives a list inside
+                # a section its own key.
+                key = (run[0].doc_id, run[0].context, lead.offset if lead else -1)
                 lists.setdefault(key, []).extend(run)
                 if lead is not None:
                     leads[key] = lead
@@ -193,12 +195,6 @@ def build_units(candidates: Sequence[CandidateSentence]) -> list[AnswerUnit]:
         heading = "" if lead else _heading_of(unique[0].context)
         units.append(AnswerUnit("list", tuple(unique), lead=lead, lead_heading=heading))
     return units
-
-
-def _list_start(run: Sequence[CandidateSentence], lead: CandidateSentence | None) -> int:
-    # Lists are keyed by their section: one list per heading in these documents; a lead-in
-    # gives a list inside a section its own key.
-    return lead.offset if lead is not None else -1
 
 
 def evidence_blocks(units: Sequence[AnswerUnit], budget_chars: int) -> list[EvidenceUnit]:
