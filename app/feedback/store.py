@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,8 +78,21 @@ class FeedbackStore:
         self.busy_timeout_s = busy_timeout_s
         self.max_bytes = max_bytes
 
+    def _use_wal(self, connection: sqlite3.Connection) -> None:
+        """WAL is a property of the file, set once. Switching needs a lock that SQLite does not
+        wait for (the busy timeout does not apply), so a first write racing another connection
+        on a new file would fail as "database is locked": retry within the busy timeout."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while connection.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
     def _prepare(self, connection: sqlite3.Connection) -> None:
-        connection.execute("PRAGMA journal_mode=WAL")
+        self._use_wal(connection)
         connection.execute("PRAGMA synchronous=FULL")
         if self.max_bytes is not None:
             page_bytes = int(connection.execute("PRAGMA page_size").fetchone()[0])

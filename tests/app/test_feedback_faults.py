@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -161,3 +163,21 @@ def test_an_old_database_gains_the_user_column(tmp_path: Path) -> None:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(feedback)")]
     assert columns[-1] == "user"
     assert json.loads(json.dumps(store.all()[1].entry.user)) == "anna"
+
+
+def test_first_writes_racing_on_a_new_file_all_land(tmp_path: Path) -> None:
+    """Four readers rating at once right after the service started: the file is created and
+    switched to WAL under their feet (this lost one rating in 30 before the switch retried)."""
+    entry = FeedbackEntry("Vad är NB8?", "Svar. [1]", "up", None, (), "extractive")
+    for trial in range(60):
+        store = FeedbackStore(tmp_path / str(trial) / FEEDBACK_FILE)
+        start = threading.Barrier(4)
+
+        def rate(store: FeedbackStore = store, start: threading.Barrier = start) -> None:
+            start.wait()
+            store.add(entry)
+
+        with ThreadPoolExecutor(4) as pool:
+            for future in [pool.submit(rate) for _ in range(4)]:
+                future.result()  # raises FeedbackStoreError if a write was lost
+        assert len(store.all()) == 4
