@@ -52,6 +52,29 @@ class EvidenceUnit:
 
 
 @dataclass(frozen=True)
+class TokenUsage:
+    """Tokens a language model reported reading (prompt) and writing (completion)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class UsageMeter:
+    """Collects what the language model reports for one answer's calls; None until it
+    reports (the extractive backend never does, nor does a server whose stream omits it)."""
+
+    def __init__(self) -> None:
+        self.reported: TokenUsage | None = None
+
+    def add(self, usage: TokenUsage) -> None:
+        before = self.reported or TokenUsage(0, 0)
+        self.reported = TokenUsage(
+            before.prompt_tokens + usage.prompt_tokens,
+            before.completion_tokens + usage.completion_tokens,
+        )
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     question: str
     language: Language
@@ -64,6 +87,8 @@ class GenerationRequest:
     parts: tuple[PartRequest, ...] = ()
     # Set for a backend whose prompt shows answer units, not whole passages.
     evidence: tuple[EvidenceUnit, ...] = ()
+    # Shared by the copies a backend gets (dataclasses.replace keeps the same meter).
+    usage: UsageMeter = field(default_factory=UsageMeter, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

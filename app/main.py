@@ -13,6 +13,8 @@ from app.api.access_control import AccessMiddleware, load_access_policy
 from app.api.admin import router as admin_router
 from app.api.ask import router as ask_router
 from app.api.body_limit import BodyLimitMiddleware
+from app.api.chat_completions import ChatOptions
+from app.api.chat_completions import router as chat_router
 from app.api.context import RequestContextMiddleware
 from app.api.deps import AskLimits
 from app.api.errors import install_error_handlers
@@ -83,13 +85,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.access = access
+    app.state.chat_options = ChatOptions(resolved.public_url, resolved.chat_sources_block)
     app.state.metrics = metrics
     install_error_handlers(app)
     # Added innermost first: a request meets them in the reverse order.
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved.max_body_bytes)
     limiter = (
         RateLimiter(resolved.rate_limit_per_minute, resolved.rate_limit_burst)
-        if resolved.rate_limit_per_minute > 0
+        if resolved.rate_limit_per_minute > 0 or access.has_key_limits
         else None
     )
     app.add_middleware(AccessMiddleware, policy=access, limiter=limiter)
@@ -108,6 +111,7 @@ def create_app(
     app.include_router(ask_router)
     app.include_router(feedback_router)
     app.include_router(admin_router)
+    app.include_router(chat_router)
     install_ui(app)
     describe_backends(app, backend_names(resolved))
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.domain import Generation, Passage
+from app.domain import Generation, Passage, TokenUsage
 from indexer.documents import Chunk
 
 
@@ -24,6 +24,9 @@ class AskResult:
     passages: tuple[Passage, ...]
     backend: str
     timings: Timings
+    # What the language model reported for the answer it wrote (None: it reported nothing,
+    # or the answer is extractive, degraded included).
+    usage: TokenUsage | None = None
 
 
 @dataclass(frozen=True)

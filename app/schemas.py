@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.domain import Passage
+from app.reading import TocEntry, build_toc, overlaps
 from app.results import AskResult, ChunkContext, Timings
 from app.schema_types import NOT_BLANK, JsonBool, JsonInt
+from indexer.documents import Chunk
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20
@@ -290,6 +292,69 @@ class ChunkResponse(BaseModel):
         )
 
 
+class DocumentPassage(BaseModel):
+    chunk_id: str = Field(description="Passagens id; läsvyns ankare, t.ex. #strategi:0042.")
+    heading_path: list[str] = Field(description="Rubrikerna passagen står under, yttersta först.")
+    section: str = Field(description="Rubrikvägen som en text, t.ex. '1. Säkerhetspolitik › …'.")
+    page: int | None = Field(description="Sidan där passagen börjar; null om okänd.")
+    page_end: int | None = Field(description="Sidan där passagen slutar; null om okänd.")
+    text: str = Field(description="Passagens text.")
+    # [start, end] pairs; a tuple type would give `items: [..]`, which is not valid OpenAPI.
+    sentences: list[Annotated[list[int], Field(min_length=2, max_length=2)]] = Field(
+        description="Meningarnas teckenintervall [start, slut) i texten (för markering)."
+    )
+    overlap: int = Field(
+        ge=0,
+        description="Antal tecken i början av texten som upprepar slutet av föregående "
+        "passage (passagerna överlappar med en mening); 0 om inga.",
+    )
+
+    @classmethod
+    def from_chunk(cls, chunk: Chunk, overlap: int) -> DocumentPassage:
+        return cls(
+            chunk_id=chunk.chunk_id,
+            heading_path=list(chunk.heading_path),
+            section=chunk.section,
+            page=chunk.page_start,
+            page_end=chunk.page_end,
+            text=chunk.text,
+            sentences=[[s.start, s.end] for s in chunk.sentences],
+            overlap=overlap,
+        )
+
+
+class TocNode(BaseModel):
+    title: str = Field(description="Rubriken.")
+    chunk_id: str = Field(description="Den första passagen under rubriken.")
+    children: list[TocNode] = Field(description="Underrubriker i dokumentets ordning.")
+
+    @classmethod
+    def from_entry(cls, entry: TocEntry) -> TocNode:
+        return cls(
+            title=entry.title,
+            chunk_id=entry.chunk_id,
+            children=[cls.from_entry(child) for child in entry.children],
+        )
+
+
+class DocumentResponse(DocumentOut):
+    passages: list[DocumentPassage] = Field(description="Alla passager i dokumentets ordning.")
+    toc: list[TocNode] = Field(description="Innehållsförteckningen: rubrikträdet.")
+
+    @classmethod
+    def from_chunks(cls, doc: Mapping[str, Any], chunks: Sequence[Chunk]) -> DocumentResponse:
+        """`chunks`: the document's chunks, in document order."""
+        toc = build_toc((chunk.chunk_id, chunk.heading_path) for chunk in chunks)
+        return cls(
+            **DocumentOut.from_manifest_entry(doc).model_dump(),
+            passages=[
+                DocumentPassage.from_chunk(chunk, shared)
+                for chunk, shared in zip(chunks, overlaps(chunks), strict=True)
+            ],
+            toc=[TocNode.from_entry(entry) for entry in toc],
+        )
+
+
 class ErrorDetail(BaseModel):
     field: str | None = Field(default=None, description="Fältet som var fel.")
     problem: str = Field(description="Vad som var fel.")
@@ -299,6 +364,11 @@ class ErrorDetail(BaseModel):
 class ErrorBody(BaseModel):
     code: str = Field(description="Maskinläsbar felkod.")
     message: str = Field(description="Vad som var fel och hur det rättas.")
+    type: str = Field(
+        description="Felets slag som i OpenAI-protokollet: invalid_request_error, "
+        "authentication_error, permission_error, rate_limit_error eller server_error."
+    )
+    param: str | None = Field(default=None, description="Parametern som var fel, om någon.")
     details: list[ErrorDetail] = Field(default_factory=list)
 
 

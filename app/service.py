@@ -391,6 +391,12 @@ class QuestionAnswering:
             ),
         )
         request = prepared.request
+        usage = None if generation.degraded else request.usage.reported
         return AskResult(
-            request.search_query, generation, request.passages, prepared.route.name, timings
+            request.search_query,
+            generation,
+            request.passages,
+            prepared.route.name,
+            timings,
+            usage,
         )

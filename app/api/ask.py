@@ -48,10 +48,10 @@ async def enter(gate: GenerationGate, deadline: float, deadline_s: float) -> Non
         ) from exc
     except TimeoutError as exc:
         logger.warning("no generation slot before the request deadline")
-        raise _deadline_error(deadline_s) from exc
+        raise deadline_error(deadline_s) from exc
 
 
-def _deadline_error(deadline_s: float) -> ApiError:
+def deadline_error(deadline_s: float) -> ApiError:
     return ApiError(
         504,
         "deadline_exceeded",
@@ -60,12 +60,18 @@ def _deadline_error(deadline_s: float) -> ApiError:
     )
 
 
-def _nothing() -> None:
+def nothing() -> None:
     pass
 
 
 def observed(limits: AskLimits, result: AskResult) -> dict[str, Any]:
     """Records an answer, plain or streamed alike, and returns it as the response body."""
+    record_answer(limits, result)
+    return AskResponse.from_result(result).model_dump()
+
+
+def record_answer(limits: AskLimits, result: AskResult) -> None:
+    """The metrics and the log line of an answer, whichever route gave it."""
     limits.metrics.observe_answer(result)
     logger.info(
         "answered",
@@ -76,7 +82,6 @@ def observed(limits: AskLimits, result: AskResult) -> dict[str, Any]:
             "total_ms": result.timings.total_ms,
         },
     )
-    return AskResponse.from_result(result).model_dump()
 
 
 @router.post(
@@ -103,7 +108,7 @@ async def ask(body: AskRequest, request: Request, qa: QA, limits: Limits) -> Any
     # Only a language model's answer is a "generation" worth queueing: an extractive answer
     # is a few milliseconds of CPU, bounded by the rate limit like /search.
     generates = qa.generates(body.backend)
-    release = limits.gate.release if generates else _nothing
+    release = limits.gate.release if generates else nothing
     if generates:
         await enter(limits.gate, deadline, limits.deadline_s)
     if wants_stream(body, request):
@@ -130,5 +135,5 @@ async def ask(body: AskRequest, request: Request, qa: QA, limits: Limits) -> Any
         release()
     if result is None:
         logger.warning("request deadline reached before any answer")
-        raise _deadline_error(limits.deadline_s)
+        raise deadline_error(limits.deadline_s)
     return observed(limits, result)

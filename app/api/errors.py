@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.backends.base import UnknownBackendError
+from app.completions.conversation import ProtocolError
 from app.schemas import MAX_HISTORY_TURNS, MAX_K, MAX_QUESTION_CHARS, ErrorResponse
 
 logger = logging.getLogger("app.errors")
@@ -65,6 +66,7 @@ class ApiError(Exception):
         message: str,
         details: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        param: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -72,6 +74,20 @@ class ApiError(Exception):
         self.message = message
         self.details = details or []
         self.headers = headers
+        self.param = param
+
+
+# The error `type` of the OpenAI protocol, by status: with `param`, it makes every error
+# body of this service one that the `openai` SDK and other chat clients read as their own.
+_ERROR_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    429: "rate_limit_error",
+}
+
+
+def error_type(status: int) -> str:
+    return _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
 
 
 def error_response(
@@ -80,9 +96,27 @@ def error_response(
     message: str,
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    param: str | None = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, "details": details or []}}
+    body = error_body(status, code, message, details, param)
     return JSONResponse(status_code=status, content=body, headers=headers)
+
+
+def error_body(
+    status: int,
+    code: str,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    param: str | None = None,
+) -> dict[str, Any]:
+    """The ErrorResponse body; `status` gives its `type` (also for an error sent in a stream)."""
+    error = {"code": code, "message": message, "type": error_type(status), "param": param}
+    return {"error": error | {"details": details or []}}
+
+
+def is_protocol_path(path: str) -> bool:
+    """The OpenAI-compatible routes, whose clients expect a 400 for any invalid parameter."""
+    return path.startswith("/v1/")
 
 
 def _field_name(location: tuple[Any, ...]) -> str | None:
@@ -116,7 +150,11 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
         + (f" (allowed: {d['allowed']})" if d["allowed"] else "")
         for d in details
     )
-    return error_response(422, "invalid_request", f"Invalid request: {summary}", details)
+    status = 400 if is_protocol_path(request.url.path) else 422
+    param = details[0]["field"] if details else None
+    return error_response(
+        status, "invalid_request", f"Invalid request: {summary}", details, param=param
+    )
 
 
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -130,7 +168,13 @@ async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONR
 
 
 async def _on_api_error(request: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+    return error_response(
+        exc.status, exc.code, exc.message, exc.details, exc.headers, param=exc.param
+    )
+
+
+async def _on_protocol_error(request: Request, exc: ProtocolError) -> JSONResponse:
+    return error_response(400, exc.code, exc.message, param=exc.param)
 
 
 async def _on_unknown_backend(request: Request, exc: UnknownBackendError) -> JSONResponse:
@@ -138,7 +182,8 @@ async def _on_unknown_backend(request: Request, exc: UnknownBackendError) -> JSO
         422,
         "unknown_backend",
         str(exc),
-        [
+        param="backend",
+        details=[
             {
                 "field": "backend",
                 "problem": f"'{exc.name}' is not configured",
@@ -160,4 +205,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnknownBackendError, _on_unknown_backend)  # type: ignore[arg-type]
+    app.add_exception_handler(ProtocolError, _on_protocol_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)

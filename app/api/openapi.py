@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.completions.models import model_names
+
 
 def _event(name: str, data: dict[str, Any], description: str) -> dict[str, Any]:
     return {
@@ -56,16 +58,18 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
 
 
 def describe_backends(app: FastAPI, names: list[str]) -> None:
-    """`AskRequest.backend` lists the configured backends, so a client (and a fuzzer) knows
-    that any other name is a 422."""
+    """`AskRequest.backend` lists the configured backends, and `ChatCompletionRequest.model`
+    their model names, so a client (and a fuzzer) knows that any other name is an error."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
+            components = schema["components"]["schemas"]
             for request in ("AskRequest", "SearchRequest"):
-                backend = schema["components"]["schemas"][request]["properties"]["backend"]
+                backend = components[request]["properties"]["backend"]
                 backend["anyOf"] = [{"type": "string", "enum": names}, {"type": "null"}]
+            components["ChatCompletionRequest"]["properties"]["model"]["enum"] = model_names(names)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from app.api.errors import error_body
 from app.domain import Passage
 from app.limits.deadline import DeadlinePassed, until
 from app.results import AskEvent, AskResult, CitationsEvent, DeltaEvent, DoneEvent
@@ -22,10 +23,7 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 DEADLINE_MESSAGE = "The answer took longer than the service allows; ask again later."
-
-
-def _error(code: str, message: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "details": []}}
+STREAM_FAILED_MESSAGE = "The answer could not be completed; ask again."
 
 
 def sse(event: str, data: Any) -> str:
@@ -97,9 +95,9 @@ async def event_stream(
                 yield sse("done", response(event.result))
             elif isinstance(event, DeadlineEvent):
                 logger.warning("the request deadline passed during the answer stream")
-                yield sse("error", _error("deadline_exceeded", DEADLINE_MESSAGE))
+                yield sse("error", error_body(504, "deadline_exceeded", DEADLINE_MESSAGE))
     except Exception:  # headers are sent: the error can only travel as an event
         logger.exception("the answer stream failed")
-        yield sse("error", _error("stream_failed", "The answer could not be completed; ask again."))
+        yield sse("error", error_body(500, "stream_failed", STREAM_FAILED_MESSAGE))
     finally:
         await events.aclose()  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from app.backends.prompts import (
     rewrite_messages,
 )
 from app.backends.retry import RETRYABLE_STATUS, RetryPolicy, next_delay, parse_retry_after
-from app.domain import GenerationRequest, Turn
+from app.domain import GenerationRequest, TokenUsage, Turn, UsageMeter
 
 logger = logging.getLogger("app.backends.openai")
 
@@ -55,21 +55,41 @@ def _content(data: Any) -> str:
     return content
 
 
-def _stream_delta(payload: str) -> tuple[str, bool]:
-    """The text of one streamed chunk and whether it carried a finish_reason."""
+def usage_of(data: Any) -> TokenUsage | None:
+    """The `usage` a response or a stream's last chunk reports, if it is well formed."""
+    usage = data.get("usage") if isinstance(data, dict) else None
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    if isinstance(prompt, int) and isinstance(completion, int) and min(prompt, completion) >= 0:
+        return TokenUsage(prompt, completion)
+    return None
+
+
+@dataclass(frozen=True)
+class StreamChunk:
+    text: str
+    finished: bool  # it carried a finish_reason
+    usage: TokenUsage | None
+
+
+def _stream_chunk(payload: str) -> StreamChunk:
     try:
         event = json.loads(payload)
     except json.JSONDecodeError as exc:
         raise BackendUnavailable("malformed stream: a data line is not JSON") from exc
     if not isinstance(event, dict):
         raise BackendUnavailable("malformed stream: a data line is not an object")
+    usage = usage_of(event)
     choices = event.get("choices") or []
     if not choices:  # usage-only chunks carry no choices
-        return "", False
+        return StreamChunk("", False, usage)
     choice = choices[0] if isinstance(choices[0], dict) else {}
     delta = choice.get("delta") or {}
     text = delta.get("content") if isinstance(delta, dict) else None
-    return (text if isinstance(text, str) else ""), bool(choice.get("finish_reason"))
+    return StreamChunk(
+        text if isinstance(text, str) else "", bool(choice.get("finish_reason")), usage
+    )
 
 
 class OpenAIBackend:
@@ -140,7 +160,11 @@ class OpenAIBackend:
             await anyio.sleep(delay)
 
     async def _complete(
-        self, messages: list[dict[str, str]], max_tokens: int, budget: float
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        budget: float,
+        meter: UsageMeter | None = None,
     ) -> str:
         deadline = time.monotonic() + budget
         response = await self._open(self._body(messages, False, max_tokens), deadline)
@@ -155,7 +179,11 @@ class OpenAIBackend:
             data = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise BackendUnavailable("malformed response: body is not JSON") from exc
-        return _content(data)
+        content = _content(data)
+        usage = usage_of(data)
+        if meter is not None and usage is not None:
+            meter.add(usage)
+        return content
 
     def _answer_prompt(self, request: GenerationRequest) -> list[dict[str, str]]:
         return answer_messages(
@@ -177,7 +205,9 @@ class OpenAIBackend:
     async def generate(self, request: GenerationRequest) -> str:
         """The model's whole answer, as it wrote it."""
         messages = self._answer_prompt(request)
-        return await self._complete(messages, self.options.max_tokens, self.options.deadline_s)
+        return await self._complete(
+            messages, self.options.max_tokens, self.options.deadline_s, request.usage
+        )
 
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[str, None]:
         """Raw deltas as the model writes them; closing the iterator closes the connection."""
@@ -195,10 +225,12 @@ class OpenAIBackend:
                 if payload == "[DONE]":
                     finished = True
                     break
-                text, finish = _stream_delta(payload)
-                finished = finished or finish
-                if text:
-                    yield text
+                chunk = _stream_chunk(payload)
+                finished = finished or chunk.finished
+                if chunk.usage is not None:
+                    request.usage.add(chunk.usage)
+                if chunk.text:
+                    yield chunk.text
         except httpx.HTTPError as exc:
             raise BackendUnavailable(f"the stream broke ({type(exc).__name__})") from exc
         finally:

@@ -77,12 +77,20 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def completion(text: str) -> dict[str, Any]:
-    return {
+def completion(text: str, usage: tuple[int, int] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "id": "chatcmpl-test",
         "object": "chat.completion",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": text}}],
     }
+    if usage is not None:
+        body["usage"] = _usage(usage)
+    return body
+
+
+def _usage(usage: tuple[int, int]) -> dict[str, int]:
+    prompt, completion = usage
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": sum(usage)}
 
 
 def chunk(text: str | None, finish: str | None = None) -> str:
@@ -113,7 +121,12 @@ def is_rewrite(body: dict[str, Any]) -> bool:
 # Behaviours ---------------------------------------------------------------------------
 
 
-def answer(text: str | Callable[[dict[str, Any]], str]) -> Behaviour:
+def answer(
+    text: str | Callable[[dict[str, Any]], str], usage: tuple[int, int] | None = None
+) -> Behaviour:
+    """`usage` (prompt, completion tokens) is reported as servers do: in the response, and
+    in a last chunk with no choices when streaming."""
+
     def run(handler: Handler, body: dict[str, Any]) -> None:
         content = text(body) if callable(text) else text
         if body.get("stream"):
@@ -121,9 +134,11 @@ def answer(text: str | Callable[[dict[str, Any]], str]) -> Behaviour:
             for word in re.findall(r"\S+\s*", content):
                 handler.send_event(chunk(word))
             handler.send_event(chunk(None, "stop"))
+            if usage is not None:
+                handler.send_event(json.dumps({"choices": [], "usage": _usage(usage)}))
             handler.send_event("[DONE]")
         else:
-            handler.send_json(200, completion(content))
+            handler.send_json(200, completion(content, usage))
 
     return run
 
