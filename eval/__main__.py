@@ -1,5 +1,6 @@
 """`python -m eval` (quality, see eval.cli), `python -m eval bench` (speed, see eval.bench)
-and `python -m eval answers` (answer quality per part, see eval.answer_cli)."""
+`python -m eval answers` (answer quality per part, see eval.answer_cli) and
+`python -m eval rate-limits` (what the rate limit costs one client, see eval.rate_limits)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ def main(argv: list[str] | None = None) -> int:
         from eval.bench import main as bench
 
         return bench(argv[1:])
+    if argv[:1] == ["rate-limits"]:
+        from eval.rate_limits import main as rate_limits
+
+        return rate_limits(argv[1:])
     if argv[:1] == ["answers"]:
         from eval.answer_cli import main as answers
 

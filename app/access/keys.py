@@ -21,6 +21,9 @@ class KeyFormatError(ValueError):
 class ApiKey:
     name: str
     digest: str  # sha256 hex of the key
+    # The key's own rate limit (requests a minute, burst); None: the service's default.
+    per_minute: float | None = None
+    burst: int | None = None
 
 
 def hash_key(key: str) -> str:
@@ -43,15 +46,39 @@ def key_line(name: str, key: str) -> str:
     return f"{name}:{hash_key(key)}"
 
 
+_OPTION = re.compile(r"^(rate|burst)=(\d{1,7}(?:\.\d+)?)$")
+
+
+def _options(words: list[str], where: str) -> dict[str, float]:
+    """`rate=N` (requests a minute, 0 for no limit) and `burst=N` after the digest."""
+    options: dict[str, float] = {}
+    for word in words:
+        match = _OPTION.match(word)
+        if not match or match.group(1) in options:
+            raise KeyFormatError(
+                f"{where}: '{word}' is not a limit; after the digest, write rate=N (requests a "
+                "minute, 0 for none) and burst=N (at least 1), e.g. 'intranet:… rate=6000 "
+                "burst=300'"
+            )
+        options[match.group(1)] = float(match.group(2))
+    if "burst" in options and (options["burst"] < 1 or not options["burst"].is_integer()):
+        raise KeyFormatError(f"{where}: burst must be a whole number of at least 1")
+    return options
+
+
 def parse_key(entry: str, where: str) -> ApiKey:
-    name, sep, digest = entry.strip().partition(":")
+    """`name:sha256hex`, optionally followed by the key's own `rate=N burst=N`."""
+    first, *rest = entry.split() or [""]
+    name, sep, digest = first.partition(":")
     digest = digest.strip().lower()
     if not sep or not valid_name(name.strip()) or not _DIGEST.match(digest):
         raise KeyFormatError(
             f"{where}: expected 'name:sha256hex' (a name of A–Z a–z 0–9 _ . - and 64 hex "
             "digits); create one with `python -m app.access new NAME`"
         )
-    return ApiKey(name.strip(), digest)
+    options = _options(rest, where)
+    burst = options.get("burst")
+    return ApiKey(name.strip(), digest, options.get("rate"), None if burst is None else int(burst))
 
 
 def parse_key_list(text: str, where: str = "RAG_API_KEYS") -> tuple[ApiKey, ...]:

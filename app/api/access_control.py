@@ -16,16 +16,17 @@ from app.access.identity import Identity, clean_user
 from app.access.keys import ApiKey, bearer_token, match_key, parse_key_file, parse_key_list
 from app.access.networks import Network, client_address, is_trusted, parse_networks
 from app.api.errors import error_response
-from app.limits.bucket import RateLimiter
+from app.limits.bucket import Limit, RateLimiter
 from app.settings import Settings
 
 logger = logging.getLogger("app.access")
 
-# Open to anyone even when keys are on: the health check, the chat page and the API docs.
+# Open to anyone even when keys are on: the health check, the chat page, the reading view's
+# page (its text comes from the guarded GET /documents/{doc_id}) and the API docs.
 OPEN_PATHS = frozenset(
     {"/health", "/", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/favicon.ico"}
 )
-OPEN_PREFIXES = ("/static/",)
+OPEN_PREFIXES = ("/static/", "/dokument/")
 
 
 class AccessConfigError(Exception):
@@ -41,6 +42,20 @@ class AccessPolicy:
     @property
     def keys_on(self) -> bool:
         return bool(self.keys)
+
+    @property
+    def has_key_limits(self) -> bool:
+        return any(k.per_minute is not None or k.burst is not None for k in self.keys)
+
+    def limit_of(self, key_name: str | None, default: Limit) -> Limit:
+        """A key's own limit where its line sets one (each part falls back to the default)."""
+        key = next((k for k in self.keys if k.name == key_name), None) if key_name else None
+        if key is None:
+            return default
+        return Limit(
+            default.per_minute if key.per_minute is None else key.per_minute,
+            default.burst if key.burst is None else key.burst,
+        )
 
 
 def load_access_policy(settings: Settings) -> AccessPolicy:
@@ -127,7 +142,9 @@ class AccessMiddleware:
             await response(scope, receive, send)
             return
         if self.limiter is not None:
-            wait = self.limiter.take(identity.rate_key, time.monotonic())
+            default = Limit(self.limiter.per_minute, self.limiter.burst)
+            limit = self.policy.limit_of(identity.key_name, default)
+            wait = self.limiter.take(identity.rate_key, time.monotonic(), limit)
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 logger.warning(

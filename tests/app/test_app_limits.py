@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -89,6 +90,31 @@ def test_rate_limit_per_client_with_retry_after(settings: Settings, qa: Question
         b = {"Authorization": f"Bearer {key_b}"}
         assert client.get("/documents", headers=b).status_code == 200, "each key its own bucket"
         assert all(client.get("/health").status_code == 200 for _ in range(10))
+
+
+def test_a_key_with_its_own_limit(
+    settings: Settings, qa: QuestionAnswering, tmp_path: Path
+) -> None:
+    """The keys file gives the intranet service its own bucket size and the evaluator none,
+    while an ordinary key keeps the service's default."""
+    keys = {name: new_key() for name in ("ordinary", "intranet", "evaluator")}
+    keys_file = tmp_path / "keys.txt"
+    keys_file.write_text(
+        f"{key_line('ordinary', keys['ordinary'])}\n"
+        f"{key_line('intranet', keys['intranet'])} rate=60 burst=5\n"
+        f"{key_line('evaluator', keys['evaluator'])} rate=0\n"
+    )
+    with app_client(
+        settings, qa, rate_limit_per_minute=6, rate_limit_burst=2, api_keys_file=keys_file
+    ) as client:
+
+        def statuses(name: str, count: int) -> list[int]:
+            headers = {"Authorization": f"Bearer {keys[name]}"}
+            return [client.get("/documents", headers=headers).status_code for _ in range(count)]
+
+        assert statuses("ordinary", 3) == [200, 200, 429]
+        assert statuses("intranet", 6) == [200] * 5 + [429]
+        assert statuses("evaluator", 40) == [200] * 40
 
 
 def test_rate_limit_by_client_address_without_keys(

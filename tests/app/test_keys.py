@@ -142,3 +142,21 @@ def test_cli_refuses_a_bad_name() -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "error:" in result.stderr and not result.stdout
+
+
+def test_a_key_line_may_carry_its_own_limit() -> None:
+    digest = hash_key("k")
+    [plain, fast, unlimited] = parse_key_file(
+        f"a:{digest}\nb:{digest}  rate=6000 burst=600\nc:{digest} rate=0\n", "keys.txt"
+    )
+    assert (plain.per_minute, plain.burst) == (None, None)
+    assert (fast.per_minute, fast.burst) == (6000.0, 600)
+    assert (unlimited.per_minute, unlimited.burst) == (0.0, None)
+
+
+@pytest.mark.parametrize(
+    "options", ["rate=fast", "burst=0", "burst=1.5", "rate=1 rate=2", "limit=5", "rate=-1"]
+)
+def test_a_malformed_limit_names_its_line(options: str) -> None:
+    with pytest.raises(KeyFormatError, match=r"keys.txt:2: .*(rate=N|burst)"):
+        parse_key_file(f"a:{hash_key('k')}\nb:{hash_key('k')} {options}\n", "keys.txt")
