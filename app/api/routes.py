@@ -13,6 +13,7 @@ from app.domain import Turn
 from app.schemas import (
     ChunkResponse,
     DocumentOut,
+    DocumentResponse,
     DocumentsResponse,
     HealthResponse,
     PassageOut,
@@ -74,6 +75,27 @@ def documents(qa: QA) -> DocumentsResponse:
     return DocumentsResponse(
         documents=[DocumentOut.from_manifest_entry(doc) for doc in qa.manifest["documents"]]
     )
+
+
+@router.get(
+    "/documents/{doc_id}",
+    response_model=DocumentResponse,
+    responses=error_docs(404, *GUARDED, s404="Okänt dokument-id."),
+    summary="Ett helt dokument för läsning",
+)
+def document(doc_id: str, qa: QA) -> DocumentResponse:
+    """Returns one document: every passage in order and its table of contents."""
+    entries = qa.manifest["documents"]
+    doc = next((d for d in entries if d["id"] == doc_id), None)
+    if doc is None:
+        ids = ", ".join(d["id"] for d in entries)
+        raise ApiError(
+            404,
+            "unknown_document",
+            f"No document with id '{doc_id}'; ids: {ids} (see GET /documents).",
+        )
+    chunks = [chunk for chunk in qa.chunks() if chunk.doc_id == doc_id]
+    return DocumentResponse.from_chunks(doc, chunks)
 
 
 @router.get(

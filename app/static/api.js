@@ -1,4 +1,5 @@
-// The service's HTTP API as the page uses it: ask (streamed or not), chunks, health, feedback.
+// The service's HTTP API as the pages use it: ask (streamed or not), chunks, documents,
+// health, feedback.
 
 import { SseParser } from "./sse.js";
 
@@ -12,6 +13,8 @@ const SWEDISH = {
   invalid_request: "Frågan kunde inte tas emot. Kontrollera att den inte är tom eller för lång.",
   unauthorized: "Du är inte inloggad, eller inloggningen har gått ut. Ladda om sidan.",
   feedback_unavailable: "Återkopplingen kunde inte sparas just nu. Försök igen senare.",
+  unknown_chunk: "Passagen finns inte i dokumenten.",
+  unknown_document: "Dokumentet finns inte i tjänsten.",
 };
 
 export class ApiFailure extends Error {
@@ -96,6 +99,11 @@ export async function ask(body, signal, on) {
 
 export async function fetchChunk(chunkId, signal) {
   const response = await request(`/chunks/${encodeURIComponent(chunkId)}`, { signal });
+  return response.json();
+}
+
+export async function fetchDocument(docId, signal) {
+  const response = await request(`/documents/${encodeURIComponent(docId)}`, { signal });
   return response.json();
 }
 

@@ -3,6 +3,7 @@
 import { ask, fetchHealth } from "./api.js";
 import { clearTurns, loadBackend, loadTurns, saveBackend, saveTurns } from "./conversation.js";
 import { el } from "./dom.js";
+import { parseDeepLink } from "./links.js";
 import { SourcePanel } from "./panel.js";
 import { historyFrom } from "./text.js";
 import { TurnView } from "./turn.js";
@@ -17,7 +18,12 @@ const intro = $("#intro");
 const live = $("#live");
 const backendField = $("#backend-field");
 const backendSelect = $("#backend");
-const panel = new SourcePanel($("#panel"));
+// Once the linked passage is closed, a reload shows the plain page.
+const panel = new SourcePanel($("#panel"), {
+  onClose: () => {
+    if (parseDeepLink(location.search)) history.replaceState(null, "", location.pathname);
+  },
+});
 
 let turns = loadTurns();
 let controller = null;
@@ -219,3 +225,6 @@ renderAll();
 setBusy(false);
 loadBackends();
 input.focus({ preventScroll: true });
+// A citation link from another tool: `/?passage=strategi:0042&sentence=2`.
+const deepLink = parseDeepLink(location.search);
+if (deepLink) panel.openLink(deepLink);

@@ -1,11 +1,13 @@
-// The source panel: one passage with the cited sentence highlighted, and its neighbours.
+// The source panel: one passage with the cited sentence highlighted, and its neighbours;
+// opened by a citation marker or by a deep link (`/?passage=…&sentence=…`).
 
 import { fetchChunk } from "./api.js";
 import { el } from "./dom.js";
+import { badSentenceNote, documentLink, isSentenceIndex } from "./links.js";
 import { bestSentence, pageLabel } from "./text.js";
 
 export class SourcePanel {
-  constructor(root) {
+  constructor(root, { onClose = () => {} } = {}) {
     this.root = root;
     this.heading = root.querySelector("#panel-title");
     this.kind = root.querySelector("#panel-kind");
@@ -18,7 +20,11 @@ export class SourcePanel {
     this.previous = root.querySelector("#panel-previous");
     this.next = root.querySelector("#panel-next");
     this.back = root.querySelector("#panel-back");
-    this.cited = null; // { chunkId, ref, sentence, trigger }
+    this.documentLink = root.querySelector("#panel-document");
+    this.onClose = onClose;
+    // From a marker: { chunkId, ref, sentence, trigger }, `sentence` the answer's sentence.
+    // From a deep link: { chunkId, link: { sentence, rawSentence } } (see links.js).
+    this.cited = null;
     this.current = null;
     this.controller = null;
     root.querySelector("#panel-close").addEventListener("click", () => this.close());
@@ -47,6 +53,20 @@ export class SourcePanel {
     await this.show(source.chunkId);
   }
 
+  /** Opens the passage a deep link names (see parseDeepLink in links.js). */
+  async openLink(link) {
+    this.cited = { chunkId: link.chunkId, link };
+    this.root.hidden = false;
+    document.body.classList.add("panel-open");
+    this.heading.textContent = "Länkad källa";
+    this.heading.focus();
+    if (!link.chunkId) {
+      this.clear("Länken anger ingen passage. Öppna en källa från ett svar i stället.");
+      return;
+    }
+    await this.show(link.chunkId);
+  }
+
   step(chunkId) {
     if (!chunkId) return;
     this.show(chunkId);
@@ -57,6 +77,7 @@ export class SourcePanel {
     this.controller?.abort();
     this.root.hidden = true;
     document.body.classList.remove("panel-open");
+    this.onClose();
     const trigger = this.cited?.trigger;
     (trigger?.isConnected ? trigger : document.querySelector("#question"))?.focus();
   }
@@ -64,21 +85,56 @@ export class SourcePanel {
   async show(chunkId) {
     this.controller?.abort();
     this.controller = new AbortController();
-    this.status.textContent = "Hämtar passagen …";
+    this.say("Hämtar passagen …");
     this.root.setAttribute("aria-busy", "true");
     try {
       const chunk = await fetchChunk(chunkId, this.controller.signal);
       this.current = chunk;
-      this.render(chunk);
-      this.status.textContent = "";
+      this.say(this.render(chunk), true);
     } catch (error) {
       if (error.name === "AbortError") return;
-      this.status.textContent = `Passagen kunde inte hämtas: ${error.message}`;
+      const message =
+        error.code === "unknown_chunk"
+          ? `Passagen ${chunkId} finns inte i dokumenten. Länken kan vara felskriven, eller ` +
+            "gälla en äldre version av dokumenten."
+          : `Passagen kunde inte hämtas: ${error.message}`;
+      // A failed step keeps the passage on show; a passage that was never shown leaves none.
+      if (chunkId === this.cited?.chunkId) this.clear(message);
+      else this.say(message, true);
     } finally {
       this.root.setAttribute("aria-busy", "false");
     }
   }
 
+  /** Empties the panel but for a message saying why. */
+  clear(message) {
+    this.current = null;
+    this.kind.textContent = "Ingen passage att visa";
+    for (const node of [this.doc, this.section, this.page, this.text, this.documentLink]) {
+      node.hidden = true;
+    }
+    this.previous.disabled = true;
+    this.next.disabled = true;
+    this.back.hidden = true;
+    this.say(message, true);
+  }
+
+  /** The status line: progress, or (`problem`) what went wrong with a link or a fetch. */
+  say(message, problem = false) {
+    this.status.textContent = message;
+    this.status.classList.toggle("problem", problem && message !== "");
+  }
+
+  /** The sentence to highlight in the cited passage (-1: none) and a note on a bad link. */
+  citedSentence(chunk) {
+    const { link, sentence } = this.cited;
+    if (!link) return [bestSentence(chunk.text, chunk.sentences, sentence), ""];
+    if (link.sentence === null) return [-1, ""];
+    if (isSentenceIndex(link.sentence, chunk.sentences)) return [link.sentence, ""];
+    return [-1, badSentenceNote(link.rawSentence, chunk.sentences.length)];
+  }
+
+  /** Shows a passage; returns a note for the status line ("" when all is well). */
   render(chunk) {
     const isCited = chunk.chunk_id === this.cited?.chunkId;
     this.kind.textContent = isCited ? "Citerad passage" : "Närliggande passage i samma dokument";
@@ -87,9 +143,13 @@ export class SourcePanel {
     this.section.hidden = !chunk.section;
     this.page.textContent = chunk.page != null ? pageLabel(chunk.page, chunk.page_end) : "";
     this.page.hidden = chunk.page == null;
+    this.doc.hidden = false;
+    this.text.hidden = false;
     this.body.scrollTop = 0;
     this.text.scrollTop = 0;
-    const index = isCited ? bestSentence(chunk.text, chunk.sentences, this.cited.sentence) : -1;
+    const [index, note] = isCited ? this.citedSentence(chunk) : [-1, ""];
+    this.documentLink.href = documentLink(chunk.doc_id, chunk.chunk_id, index < 0 ? null : index);
+    this.documentLink.hidden = false;
     if (index < 0) {
       this.text.replaceChildren(document.createTextNode(chunk.text));
     } else {
@@ -111,5 +171,6 @@ export class SourcePanel {
     if (focused instanceof HTMLButtonElement && (focused.disabled || focused.hidden)) {
       (focused === this.back ? this.heading : focused === this.previous ? this.next : this.previous).focus();
     }
+    return note;
   }
 }

@@ -1,4 +1,5 @@
-// Pure text helpers: citation markers, sentence matching, plain-text export, history.
+// Pure text helpers: citation markers, sentence matching, page labels, headings, plain-text
+// export, history.
 
 const MARKER = /\[(\d+(?:\s*,\s*\d+)*)\]/g;
 const SENTENCE_END = /(?<=[.!?…])\s+/u;
@@ -83,6 +84,24 @@ export function bestSentence(passage, spans, sentence) {
 export function pageLabel(page, pageEnd) {
   if (page == null) return "";
   return pageEnd != null && pageEnd !== page ? `sidorna ${page}–${pageEnd}` : `sidan ${page}`;
+}
+
+/** The short form for the margin of the reading view: "s. 17", "s. 17–18". */
+export function shortPageLabel(page, pageEnd) {
+  if (page == null) return "";
+  return pageEnd != null && pageEnd !== page ? `s. ${page}–${pageEnd}` : `s. ${page}`;
+}
+
+/**
+ * The headings a passage opens, reading on from the previous passage's heading path:
+ * those past the prefix the two share, as `{ level, title }` with level 0 the outermost.
+ */
+export function newHeadings(previous, current) {
+  let depth = 0;
+  while (depth < previous.length && depth < current.length && previous[depth] === current[depth]) {
+    depth += 1;
+  }
+  return current.slice(depth).map((title, index) => ({ level: depth + index, title }));
 }
 
 export function sourceLabel(citation) {

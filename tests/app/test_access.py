@@ -37,6 +37,7 @@ PROTECTED = [
     ("GET", "/feedback/export", None),
     ("GET", "/chunks/strategi:0001", None),
     ("GET", "/documents", None),
+    ("GET", "/documents/strategi", None),
     ("POST", "/admin/reload", None),
     ("GET", "/metrics", None),
     ("GET", "/no-such-route", None),
@@ -83,6 +84,10 @@ def test_health_and_the_page_stay_open(settings: Settings, qa: QuestionAnswering
         assert str(settings.store_dir) not in health.text
         assert client.get("/").status_code == 200
         assert client.get("/static/main.js").status_code == 200
+        # The reading view's page is open; its text comes from the guarded JSON route.
+        reading = client.get("/dokument/strategi")
+        assert reading.status_code == 200 and "Förord" not in reading.text
+        assert client.get("/dokument/finns-inte").status_code == 404
         assert client.get("/openapi.json").status_code == 200
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
+from app.service import QuestionAnswering
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +165,82 @@ def test_unknown_chunk_id(client: TestClient) -> None:
 def test_unknown_route_and_method(client: TestClient) -> None:
     assert client.get("/nope").json()["error"]["code"] == "http_404"
     assert client.get("/ask").status_code == 405
+
+
+def _toc_nodes(
+    nodes: list[dict[str, Any]], above: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
+    """Each node with the titles from the root down to it, depth first."""
+    for node in nodes:
+        yield (*above, node["title"]), node
+        yield from _toc_nodes(node["children"], (*above, node["title"]))
+
+
+@pytest.mark.parametrize("doc_id", ["strategi", "pressmeddelande"])
+def test_a_whole_document_for_the_reading_view(
+    client: TestClient, qa: QuestionAnswering, doc_id: str
+) -> None:
+    response = client.get(f"/documents/{doc_id}")
+    assert response.status_code == 200
+    body = response.json()
+    listed = next(d for d in client.get("/documents").json()["documents"] if d["id"] == doc_id)
+    assert {k: body[k] for k in listed} == listed
+    # Every passage, in document order, each as GET /chunks/{id} gives it.
+    ids = [p["chunk_id"] for p in body["passages"]]
+    assert ids == [c.chunk_id for c in qa.chunks() if c.doc_id == doc_id]
+    assert ids == [f"{doc_id}:{n:04d}" for n in range(listed["chunk_count"])]
+    previous = None
+    for passage in body["passages"]:
+        one = client.get(f"/chunks/{passage['chunk_id']}").json()
+        for field in ("section", "page", "page_end", "text", "sentences"):
+            assert passage[field] == one[field], field
+        assert " › ".join(passage["heading_path"]) == passage["section"]
+        # The overlap is exactly what the passage repeats of the one before it.
+        overlap = passage["overlap"]
+        if previous is None:
+            assert overlap == 0
+        elif overlap:
+            assert passage["text"][:overlap] == previous["text"][-overlap:]
+        previous = passage
+    assert any(p["overlap"] for p in body["passages"]), "the chunker overlaps by a sentence"
+
+    # The table of contents nests as the heading paths do: each node at the first passage
+    # under its path, once per heading (no heading comes back in these two documents).
+    paths = [tuple(p["heading_path"]) for p in body["passages"]]
+    nodes = list(_toc_nodes(body["toc"]))
+    for titles, node in nodes:
+        first = next(i for i, path in enumerate(paths) if path[: len(titles)] == titles)
+        assert node["chunk_id"] == ids[first], titles
+    prefixes = {path[:depth] for path in paths for depth in range(1, len(path) + 1)}
+    assert sorted(titles for titles, _ in nodes) == sorted(prefixes)
+
+
+def test_the_strategys_table_of_contents(client: TestClient) -> None:
+    toc = client.get("/documents/strategi").json()["toc"]
+    titles = [node["title"] for node in toc]
+    assert titles[:3] == ["Förord", "En digital värld", "1. Säkerhetspolitik"]
+    chapter = next(node for node in toc if node["title"] == "4. Internationella samarbeten")
+    # The chapter has no passage of its own: it starts at its first section's.
+    assert chapter["chunk_id"] == chapter["children"][0]["chunk_id"]
+    assert "Samarbetet inom Nato" in [child["title"] for child in chapter["children"]]
+    security = next(node for node in toc if node["title"] == "1. Säkerhetspolitik")
+    threats = next(c for c in security["children"] if c["title"].startswith("Utrikes- och"))
+    assert [c["title"][:3] for c in threats["children"]][:2] == ["i) ", "ii)"]
+
+
+def test_unknown_document_id(client: TestClient) -> None:
+    response = client.get("/documents/strategin")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "unknown_document"
+    assert "strategi, pressmeddelande" in error["message"]
+
+
+def test_the_reading_view_page_and_its_not_found_page(client: TestClient) -> None:
+    page = client.get("/dokument/strategi")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<html lang="sv">' in page.text and "/static/reader.js" in page.text
+    missing = client.get("/dokument/finns-inte")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "Dokumentet finns inte" in missing.text and 'href="/"' in missing.text
+    assert "/dokument/{doc_id}" not in client.get("/openapi.json").json()["paths"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -83,3 +84,92 @@ def test_history_holds_finished_turns_only_and_at_most_twenty(page: Any) -> None
     assert len(history) == 20
     assert history[0] == {"role": "user", "content": "F2"}
     assert history[-1] == {"role": "assistant", "content": "S11 [1]"}
+
+
+def test_deep_link_parameters(page: Any) -> None:
+    parse = "return arg.map((search) => m.parseDeepLink(search));"
+    links = run(
+        page,
+        "links.js",
+        parse,
+        ["", "?sentence=2", "?passage=strategi:0042", "?passage=strategi%3A0042&sentence=2"],
+    )
+    assert links == [
+        None,
+        None,
+        {"chunkId": "strategi:0042", "sentence": None, "rawSentence": None},
+        {"chunkId": "strategi:0042", "sentence": 2, "rawSentence": "2"},
+    ]
+    # An index that is no index is NaN, and the link's text is kept for the message.
+    bad = run(page, "links.js", parse, ["?passage=x&sentence=-1", "?passage=x&sentence=1.5"])
+    assert all(math.isnan(b["sentence"]) for b in bad)
+    assert [b["rawSentence"] for b in bad] == ["-1", "1.5"]
+    checks = run(
+        page,
+        "links.js",
+        """return [
+          Number.isNaN(m.parseDeepLink("?passage=x&sentence=två").sentence),
+          m.isSentenceIndex(1, [[0, 3], [4, 9]]), m.isSentenceIndex(2, [[0, 3], [4, 9]]),
+          m.isSentenceIndex(Number.NaN, [[0, 3]]), m.isSentenceIndex(-1, [[0, 3]]),
+        ];""",
+    )
+    assert checks == [True, True, False, False, False]
+
+
+def test_deep_link_urls(page: Any) -> None:
+    urls = run(
+        page,
+        "links.js",
+        """return [
+          m.chatLink("strategi:0042"), m.chatLink("strategi:0042", 3),
+          m.documentLink("strategi", "strategi:0042"),
+          m.documentLink("strategi", "strategi:0042", 0),
+          m.documentLink("pressmeddelande"), m.passageFragment("a b:1"),
+        ];""",
+    )
+    assert urls == [
+        "/?passage=strategi:0042",
+        "/?passage=strategi:0042&sentence=3",
+        "/dokument/strategi#strategi:0042",
+        "/dokument/strategi?sentence=0#strategi:0042",
+        "/dokument/pressmeddelande",
+        "#a%20b:1",
+    ]
+    targets = run(
+        page,
+        "links.js",
+        """return [
+          m.parseReadingTarget("?sentence=2", "#strategi:0042"),
+          m.parseReadingTarget("", "#strategi%3A0042"), m.parseReadingTarget("", ""),
+          m.documentIdFromPath("/dokument/strategi"), m.documentIdFromPath("/dokument/"),
+          m.documentIdFromPath("/"),
+        ];""",
+    )
+    assert targets == [
+        {"chunkId": "strategi:0042", "sentence": 2, "rawSentence": "2"},
+        {"chunkId": "strategi:0042", "sentence": None, "rawSentence": None},
+        {"chunkId": None, "sentence": None, "rawSentence": None},
+        "strategi",
+        None,
+        None,
+    ]
+
+
+def test_page_labels_and_the_headings_a_passage_opens(page: Any) -> None:
+    labels = run(
+        page,
+        "text.js",
+        "return [m.shortPageLabel(17, 17), m.shortPageLabel(17, 18), m.shortPageLabel(null)];",
+    )
+    assert labels == ["s. 17", "s. 17–18", ""]
+    headings = run(
+        page,
+        "text.js",
+        "return arg.map(([before, now]) => m.newHeadings(before, now));",
+        [[[], ["1. A", "B"]], [["1. A", "B"], ["1. A", "C"]], [["1. A", "C"], ["1. A", "C"]]],
+    )
+    assert headings == [
+        [{"level": 0, "title": "1. A"}, {"level": 1, "title": "B"}],
+        [{"level": 1, "title": "C"}],
+        [],
+    ]

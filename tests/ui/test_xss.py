@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -102,6 +103,33 @@ def test_markup_in_documents_and_answers_renders_as_text(
     page.reload()  # the conversation restored from localStorage is rendered the same way
     expect(page.locator(".turn")).to_have_count(2)
     expect(page.locator(".answer-text").first).to_contain_text(IMG)
+    page.wait_for_timeout(300)
+    _no_markup(page)
+    assert dialogs == [], f"a script ran: {dialogs}"
+    context.close()
+
+
+def test_markup_in_the_reading_view_and_in_links_renders_as_text(
+    browser: Any, hostile_service: str
+) -> None:
+    context = browser.new_context(viewport=DESKTOP, base_url=hostile_service)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    page.goto("/dokument/xss")
+    expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
+    expect(page.locator("#doc-text")).to_contain_text(IMG)
+    expect(page.locator("#doc-text")).to_contain_text(SCRIPT)
+    _no_markup(page)
+    page.goto(f"/dokument/xss#{quote(SCRIPT)}")
+    expect(page.locator("#doc-status")).to_contain_text(f"Passagen {SCRIPT} finns inte")
+    _no_markup(page)
+
+    page.goto(f"/?passage={quote(IMG)}&sentence={quote(SCRIPT)}")
+    expect(page.locator("#panel-status")).to_contain_text(f"Passagen {IMG} finns inte")
+    page.goto(f"/?passage=xss:0000&sentence={quote(IMG)}")
+    expect(page.locator("#panel-status")).to_contain_text(f"(sentence={IMG})")
     page.wait_for_timeout(300)
     _no_markup(page)
     assert dialogs == [], f"a script ran: {dialogs}"
