@@ -16,18 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-import anyio
 from fastapi import APIRouter, Depends, Request
 
-from app.api.ask import deadline_error, enter, nothing, record_answer
+from app.api.bounds import Question, answer_streamed, answer_whole, record_answer
 from app.api.deps import QA, AskLimits, Limits, require_json
 from app.api.errors import GUARDED, ApiError, error_body, error_docs
 from app.api.streaming import (
     DEADLINE_MESSAGE,
     STREAM_FAILED_MESSAGE,
     DeadlineEvent,
-    EventStreamResponse,
-    until_deadline,
 )
 from app.completions.conversation import Conversation, check_parameters, conversation_of
 from app.completions.models import backend_of, model_names
@@ -223,29 +220,12 @@ async def chat_completions(
             "instructions": conversation.instructions,
         },
     )
-    deadline = anyio.current_time() + limits.deadline_s
-    generates = qa.generates(backend)
-    release = limits.gate.release if generates else nothing
-    if generates:
-        await enter(limits.gate, deadline, limits.deadline_s)
-    question, history = conversation.question, conversation.history
+    question = Question(conversation.question, body.k, conversation.history, backend)
     if body.stream:
-        try:
-            events = qa.answer_events(question, body.k, history, backend, deadline)
-            return EventStreamResponse(
-                _chunks(asked, until_deadline(events, deadline), limits), on_close=release
-            )
-        except BaseException:
-            release()
-            raise
-    try:
-        result = None
-        with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
-            result = await qa.ask(question, body.k, history, backend, deadline)
-    finally:
-        release()
-    if result is None:
-        raise deadline_error(limits.deadline_s)
+        return await answer_streamed(
+            qa, limits, question, lambda events: _chunks(asked, events, limits)
+        )
+    result = await answer_whole(qa, limits, question)
     record_answer(limits, result)
     reply = asked.reply(result.generation.text, result)
     return asked.envelope.completion(reply, asked.usage(result, reply))

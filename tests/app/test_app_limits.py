@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from app.access.keys import key_line, new_key
-from app.api.ask import enter
+from app.api.bounds import enter
 from app.api.errors import ApiError
 from app.limits.gate import GenerationGate
 from app.main import create_app
