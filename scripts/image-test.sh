@@ -26,7 +26,8 @@ started=$(date +%s)
 bash "$REPO/scripts/image-build.sh" "$WORK/src" "$TAG"
 echo "image-test: built $TAG in $(( $(date +%s) - started )) s, $(podman image inspect --format '{{.Size}}' "$TAG" | awk '{printf "%.0f MB", $1/1e6}')"
 
-CONTAINER=$(podman run --detach --init --publish "127.0.0.1:$PORT:8000" "$TAG")
+# --no-healthcheck: podman schedules HEALTHCHECK with systemd timers, which containers lack here.
+CONTAINER=$(podman run --detach --init --no-healthcheck --publish "127.0.0.1:$PORT:8000" "$TAG")
 run_at=$(date +%s)
 base="http://127.0.0.1:$PORT"
 for _ in $(seq 1 120); do
@@ -48,7 +49,7 @@ assert body["citations"][0]["doc_id"] == "strategi", body["citations"][0]
 print("image-test: answer:", body["answer"])
 PY
 
-service=$(podman top "$CONTAINER" user args | grep "python -m app" || true)
+service=$(podman top "$CONTAINER" user args | grep "python -m app" | head -1 || true)
 [ -n "$service" ] || fail "no python -m app process in the container"
 if echo "$service" | grep -q "^root "; then fail "the service runs as root: $service"; fi
 echo "image-test: the service runs as $(echo "$service" | awk '{print $1}') (uid $(podman exec "$CONTAINER" id -u)), not root"
