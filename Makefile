@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.dev-installed
 STAMP_LLM := $(VENV)/.llm-installed
 MODEL := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
-.PHONY: setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest eval bench clean
+.PHONY: image image-test setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest eval bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -84,8 +84,18 @@ typecheck: setup-dev
 pytest: setup-dev setup-browser setup-llm
 	$(PY) -m pytest -q
 
-## Set up and run the whole suite: lint, types, tests.
-test: lint typecheck pytest
+## The container image, built with podman (scripts/container-base.sh sets podman and a
+## local python:3.11-slim up where no registry is reachable).
+image:
+	bash scripts/image-build.sh
+
+## Builds the image from a clean clone of HEAD, runs it, asks it, checks user and store.
+image-test:
+	@if [ -n "$(SKIP_IMAGE_TEST)" ]; then echo "image-test skipped (SKIP_IMAGE_TEST is set)"; \
+	else bash scripts/image-test.sh; fi
+
+## Set up and run the whole suite: lint, types, tests, the image (SKIP_IMAGE_TEST=1: not it).
+test: lint typecheck pytest image-test
 
 ## Quality on eval/questions.jsonl: report in eval/reports/<timestamp>/ (ARGS="--url …" etc.).
 eval: index setup-dev
