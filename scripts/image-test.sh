@@ -30,15 +30,17 @@ echo "image-test: built $TAG in $(( $(date +%s) - started )) s, $(podman image i
 CONTAINER=$(podman run --detach --init --no-healthcheck --publish "127.0.0.1:$PORT:8000" "$TAG")
 run_at=$(date +%s)
 base="http://127.0.0.1:$PORT"
-for _ in $(seq 1 120); do
-    curl --silent --fail "$base/health" >/dev/null 2>&1 && break
+deadline=$(( run_at + 60 ))
+until curl --silent --fail --max-time 2 "$base/health" >/dev/null 2>&1; do
     [ "$(podman inspect --format '{{.State.Running}}' "$CONTAINER")" = true ] || fail "the container exited"
+    # Healthy inside but not through the published port: the host's container network is at
+    # fault (e.g. a CNI bridge left on podman's subnet beside netavark's), not the image.
+    [ "$(date +%s)" -lt "$deadline" ] || fail "/health did not answer on $base within 60 s"
     sleep 0.5
 done
-curl --silent --fail "$base/health" >/dev/null || fail "/health did not answer within 60 s"
 echo "image-test: healthy $(( $(date +%s) - run_at )) s after start"
 
-answer=$(curl --silent --fail "$base/ask" -H 'content-type: application/json' \
+answer=$(curl --silent --fail --max-time 30 "$base/ask" -H 'content-type: application/json' \
     -d '{"question": "Hur många förtroendeskapande åtgärder har OSSE antagit?"}') || fail "/ask failed"
 python3 - "$answer" <<'PY' || fail "the answer is not the cited one: $answer"
 import json, sys
