@@ -21,7 +21,7 @@ from app.backends.retry import RetryPolicy
 from app.retrieval.embedded import EmbeddedStore
 from app.retrieval.pipeline import RetrievalSettings, Retriever
 from app.retrieval.rerank import CrossEncoderReranker, Reranker
-from app.retrieval.swedish import Analyzer
+from indexer.swedish import Analyzer
 from app.service import AnswerRoute, QuestionAnswering
 from app.settings import Settings
 from indexer.embedders import Embedder, create_embedder

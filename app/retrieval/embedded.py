@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from app.retrieval.bm25 import BM25Index
-from app.retrieval.swedish import Analyzer
+from indexer.swedish import Analyzer
 from indexer.documents import Chunk
 from indexer.store import LoadedStore
 

@@ -12,7 +12,7 @@ from app.domain import Passage
 from app.retrieval.fusion import reciprocal_rank_fusion
 from app.retrieval.rerank import Reranker
 from app.retrieval.store import PassageStore
-from app.retrieval.swedish import Analyzer
+from indexer.swedish import Analyzer
 from indexer.embedders import Embedder
 from indexer.language import detect_language
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from app.answer.composer import CandidateSentence, ComposerSettings, Lexicon, compose_answer
 from app.answer.evidence import RefusalThresholds, assess, term_coverage
-from app.retrieval.swedish import Analyzer
+from indexer.swedish import Analyzer
 
 ANALYZER = Analyzer()
 THRESHOLDS = RefusalThresholds(min_coverage=0.5, min_similarity=0.5)

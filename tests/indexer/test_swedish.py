@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.retrieval.swedish import STOP_WORDS, Analyzer, CompoundSplitter, raw_tokens, stem
+from indexer.swedish import STOP_WORDS, Analyzer, CompoundSplitter, raw_tokens, stem
 
 CORPUS_WORDS = [
     "Offentliga aktörer utsätts för cyberangrepp och angrepp mot telekom.",
