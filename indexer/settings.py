@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.chunking import ChunkerSettings
@@ -28,6 +28,12 @@ class IndexerSettings(BaseSettings):
     chunk_max_words: int = Field(default=220, ge=20, le=2000)
     chunk_overlap_sentences: int = Field(default=1, ge=0, le=3)
     hnsw_threshold: int = Field(default=50_000, ge=1)
+    # Where the store lives: FAISS files in RAG_STORE_DIR (the embedded default), or
+    # PostgreSQL with pgvector at RAG_DATABASE_URL (when one machine is not enough).
+    store: Literal["faiss", "postgres"] = "faiss"
+    database_url: SecretStr | None = Field(
+        default=None, description="e.g. postgresql://rag:secret@db.example:5432/rag"
+    )
 
     @model_validator(mode="after")
     def _indexer_settings_consistent(self) -> IndexerSettings:
@@ -35,7 +41,15 @@ class IndexerSettings(BaseSettings):
             raise ValueError("RAG_CHUNK_TARGET_WORDS must not exceed RAG_CHUNK_MAX_WORDS")
         if self.embedder == "sentence-transformers" and not self.embedding_model:
             raise ValueError("RAG_EMBEDDER=sentence-transformers needs RAG_EMBEDDING_MODEL")
+        if self.store == "postgres" and not self.database_url:
+            raise ValueError(
+                "RAG_STORE=postgres needs RAG_DATABASE_URL (postgresql://user:pass@host/db)"
+            )
         return self
+
+    @property
+    def database(self) -> str:
+        return self.database_url.get_secret_value() if self.database_url else ""
 
     @property
     def chunker(self) -> ChunkerSettings:

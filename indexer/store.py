@@ -206,6 +206,21 @@ def recover_interrupted_swap(store_dir: Path) -> None:
         os.rename(backups[-1], store_dir)
 
 
+def check_built_with(
+    built_with: dict[str, Any], expected_embedder: dict[str, Any], where: str
+) -> None:
+    """The store's embedder is the service's, or a StoreError that says how to fix it."""
+    for key in ("engine", "model", "revision", "dim"):
+        if built_with.get(key) != expected_embedder.get(key):
+            raise StoreError(
+                f"{where}: built with {built_with.get('engine')}/{built_with.get('model')}"
+                f" ({key} {built_with.get(key)!r}) but the service is configured for "
+                f"{expected_embedder.get('engine')}/{expected_embedder.get('model')} "
+                f"({key} {expected_embedder.get(key)!r}); {REBUILD_HINT} or change "
+                "RAG_EMBEDDER / RAG_EMBEDDING_MODEL"
+            )
+
+
 def read_manifest(store_dir: Path) -> dict[str, Any]:
     manifest_path = store_dir / MANIFEST
     if not store_dir.is_dir():
@@ -242,15 +257,7 @@ def load_store(
             raise StoreError(f"{path}: checksum differs from the manifest; {REBUILD_HINT}")
     built_with = manifest.get("embedder", {})
     if expected_embedder is not None:
-        for key in ("engine", "model", "revision", "dim"):
-            if built_with.get(key) != expected_embedder.get(key):
-                raise StoreError(
-                    f"{store_dir}: built with {built_with.get('engine')}/{built_with.get('model')}"
-                    f" ({key} {built_with.get(key)!r}) but the service is configured for "
-                    f"{expected_embedder.get('engine')}/{expected_embedder.get('model')} "
-                    f"({key} {expected_embedder.get(key)!r}); {REBUILD_HINT} or change "
-                    "RAG_EMBEDDER / RAG_EMBEDDING_MODEL"
-                )
+        check_built_with(built_with, expected_embedder, str(store_dir))
     try:
         with (store_dir / CHUNKS).open(encoding="utf-8") as handle:
             chunks = tuple(chunk_from_record(json.loads(line)) for line in handle if line.strip())
