@@ -3,17 +3,44 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, StrictBool
+from pydantic import AfterValidator, BeforeValidator, StrictBool
 from pydantic.json_schema import JsonDict
+from pydantic_core import PydanticCustomError
 
-# "Not only whitespace" for the OpenAPI schema: at least one character that str.strip() keeps.
-# An explicit class, since `\s` means three different things to Python, ECMA and Rust regexes.
-NOT_BLANK_PATTERN = (
-    r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-)
+from app.text_policy import VISIBLE_PATTERN, TextPolicyError, TextRule, check, check_optional
+
+# "At least one visible character" for the OpenAPI schema (app.text_policy derives the class;
+# an explicit one, since `\s` means three different things to Python, ECMA and Rust regexes).
+NOT_BLANK_PATTERN = VISIBLE_PATTERN
 NOT_BLANK: JsonDict = {"pattern": NOT_BLANK_PATTERN}
+
+
+def _refusing(policy: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def validate(value: Any) -> Any:
+        try:
+            return policy(value)
+        except TextPolicyError as exc:  # reported as "<field>: <what is wrong>"
+            raise PydanticCustomError("text_policy", str(exc)) from None
+
+    return validate
+
+
+def police(value: str, rule: TextRule) -> str:
+    """The policy as a plain validator step, for a field that needs more than one rule."""
+    return str(_refusing(lambda text: check(text, rule))(value))
+
+
+def policed(rule: TextRule) -> AfterValidator:
+    """The input policy (app.text_policy) on a required text field: cleaned, or refused."""
+    return AfterValidator(_refusing(lambda value: check(value, rule)))
+
+
+def policed_optional(rule: TextRule) -> AfterValidator:
+    """The policy on an optional field: a text with nothing visible becomes None."""
+    return AfterValidator(_refusing(lambda value: check_optional(value, rule)))
 
 
 def json_number(value: object) -> object:

@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain import Passage
 from app.reading import TocEntry, build_toc, overlaps
 from app.results import AskResult, ChunkContext, Timings
-from app.schema_types import NOT_BLANK, JsonBool, JsonInt
+from app.schema_types import NOT_BLANK, JsonBool, JsonInt, policed
+from app.text_policy import TextRule
 from indexer.documents import Chunk
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20
 MAX_HISTORY_TURNS = 20
+MAX_TURN_CHARS = 8000
+MAX_CHUNK_ID_CHARS = 200
+QUESTION_RULE = TextRule(MAX_QUESTION_CHARS)
+TURN_RULE = TextRule(MAX_TURN_CHARS)
+CHUNK_ID_RULE = TextRule(MAX_CHUNK_ID_CHARS)
 
 _EXAMPLE_PASSAGE: dict[str, Any] = {
     "chunk_id": "strategi:0052",
@@ -29,17 +35,16 @@ _EXAMPLE_PASSAGE: dict[str, Any] = {
 }
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must contain text, not only whitespace")
-    return value.strip()
-
-
 class HistoryTurn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["user", "assistant"] = Field(description="Vem som skrev: user eller assistant.")
-    content: str = Field(min_length=1, max_length=8000, description="Texten i den tidigare turen.")
+    content: Annotated[str, policed(TURN_RULE)] = Field(
+        min_length=1,
+        max_length=MAX_TURN_CHARS,
+        description="Texten i den tidigare turen.",
+        json_schema_extra=NOT_BLANK,
+    )
 
 
 class SearchRequest(BaseModel):
@@ -48,7 +53,7 @@ class SearchRequest(BaseModel):
         json_schema_extra={"examples": [{"query": "Samarbetet inom Nato", "k": 5}]},
     )
 
-    query: str = Field(
+    query: Annotated[str, policed(QUESTION_RULE)] = Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
         description="Sökfråga på svenska eller engelska.",
@@ -69,8 +74,6 @@ class SearchRequest(BaseModel):
         examples=["extractive"],
     )
 
-    _strip = field_validator("query")(_not_blank)
-
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(
@@ -82,7 +85,7 @@ class AskRequest(BaseModel):
         },
     )
 
-    question: str = Field(
+    question: Annotated[str, policed(QUESTION_RULE)] = Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
         description="Frågan, på svenska eller engelska (högst 2 000 tecken).",
@@ -106,8 +109,6 @@ class AskRequest(BaseModel):
         description="Sant: svaret strömmas som server-sent events (citations, delta…, done). "
         "Samma sak som headern Accept: text/event-stream.",
     )
-
-    _strip = field_validator("question")(_not_blank)
 
 
 class PassageOut(BaseModel):

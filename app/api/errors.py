@@ -17,13 +17,13 @@ from app.schemas import MAX_HISTORY_TURNS, MAX_K, MAX_QUESTION_CHARS, ErrorRespo
 logger = logging.getLogger("app.errors")
 
 ALLOWED: dict[str, str] = {
-    "question": f"text of 1–{MAX_QUESTION_CHARS} characters, not only whitespace",
-    "query": f"text of 1–{MAX_QUESTION_CHARS} characters, not only whitespace",
+    "question": f"text of 1–{MAX_QUESTION_CHARS} characters, at least one of them visible",
+    "query": f"text of 1–{MAX_QUESTION_CHARS} characters, at least one of them visible",
     "k": f"an integer from 1 to {MAX_K}",
     "history": f"a list of at most {MAX_HISTORY_TURNS} turns "
     '{"role": "user"|"assistant", "content": "..."}',
     "role": '"user" or "assistant"',
-    "content": "text of 1–8000 characters",
+    "content": "text of 1–8000 characters, at least one of them visible",
     "backend": "a backend name from GET /health, or null",
 }
 
@@ -157,7 +157,35 @@ async def _on_validation_error(request: Request, exc: RequestValidationError) ->
     )
 
 
+def _unreadable_body(exc: StarletteHTTPException) -> JSONResponse | None:
+    """FastAPI's 400 for a JSON body it could not decode says only that parsing failed; its
+    cause says why (the body's bytes, or its depth)."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return error_response(
+            400,
+            "body_not_utf8",
+            f"The request body must be UTF-8 JSON; byte {cause.start} "
+            f"(0x{cause.object[cause.start]:02x}) is not UTF-8 (a latin-1 or Windows-1252 "
+            "body?). Encode the JSON as UTF-8.",
+            param="body",
+        )
+    if isinstance(cause, RecursionError):
+        return error_response(
+            400,
+            "malformed_json",
+            "The request body is JSON nested too deeply to read.",
+            param="body",
+        )
+    return None
+
+
 async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    unreadable = _unreadable_body(exc)
+    if unreadable is not None:
+        return unreadable
     messages = {
         404: f"No such endpoint: {request.url.path}. See /docs for the API.",
         405: f"Method {request.method} is not allowed on {request.url.path}. See /docs.",

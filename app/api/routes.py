@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from app.api.deps import QA, require_json
 from app.api.errors import GUARDED, ApiError, error_docs
 from app.backends.base import UnknownBackendError
 from app.domain import Turn
+from app.schema_types import NOT_BLANK, policed
 from app.schemas import (
+    CHUNK_ID_RULE,
+    MAX_CHUNK_ID_CHARS,
     ChunkResponse,
     DocumentOut,
     DocumentResponse,
@@ -26,6 +29,28 @@ from app.service import QuestionAnswering
 ERRORS: dict[int | str, dict[str, Any]] = error_docs(400, 413, 415, 422, *GUARDED)
 
 router = APIRouter()
+
+# Path ids go through the input policy too: "strategi:0042\u200b" is "strategi:0042".
+ChunkIdParam = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_CHUNK_ID_CHARS,
+        description="Passagens id, t.ex. 'strategi:0042'.",
+        json_schema_extra=NOT_BLANK,
+    ),
+    policed(CHUNK_ID_RULE),
+]
+DocIdParam = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_CHUNK_ID_CHARS,
+        description="Dokumentets id, t.ex. 'strategi'.",
+        json_schema_extra=NOT_BLANK,
+    ),
+    policed(CHUNK_ID_RULE),
+]
 
 
 def check_backend(qa: QuestionAnswering, name: str | None) -> None:
@@ -83,7 +108,7 @@ def documents(qa: QA) -> DocumentsResponse:
     responses=error_docs(404, *GUARDED, s404="Okänt dokument-id."),
     summary="Ett helt dokument för läsning",
 )
-def document(doc_id: str, qa: QA) -> DocumentResponse:
+def document(doc_id: DocIdParam, qa: QA) -> DocumentResponse:
     """Returns one document: every passage in order and its table of contents."""
     entries = qa.manifest["documents"]
     doc = next((d for d in entries if d["id"] == doc_id), None)
@@ -104,7 +129,7 @@ def document(doc_id: str, qa: QA) -> DocumentResponse:
     responses=error_docs(404, *GUARDED, s404="Okänt id."),
     summary="En passage med grannar",
 )
-def chunk(chunk_id: str, qa: QA) -> ChunkResponse:
+def chunk(chunk_id: ChunkIdParam, qa: QA) -> ChunkResponse:
     """Returns one passage and the ids of its neighbours in the same document."""
     context = qa.chunk_context(chunk_id)
     if context is None:

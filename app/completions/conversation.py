@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from app.completions.protocol import ChatCompletionRequest, ChatMessage
 from app.completions.sources import without_sources_block
 from app.domain import Role, Turn
-from app.schemas import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
-
-MAX_TURN_CHARS = 8000  # as HistoryTurn.content on /ask
+from app.schemas import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS
 
 
 class ProtocolError(Exception):
@@ -102,9 +100,11 @@ def conversation_of(messages: list[ChatMessage]) -> Conversation:
             "messages", "The last message must be the user's question (role 'user')."
         )
     question = turns.pop().content
-    if not question:
+    if not question:  # the text policy has removed what is invisible
         raise ProtocolError(
-            f"messages[{last}].content", "The question is empty: write it in the last message."
+            f"messages[{last}].content",
+            "The question is empty or has no visible characters (only whitespace, control or "
+            "zero-width characters): write it in the last message.",
         )
     if len(question) > MAX_QUESTION_CHARS:
         raise ProtocolError(

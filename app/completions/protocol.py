@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from app.schema_types import JsonBool, JsonInt
+from app.schema_types import JsonBool, JsonInt, police
 from app.schemas import MAX_K, Citation
+from app.text_policy import TextRule
+
+# A message's text, whatever its role: the input policy (app.text_policy), bounded in bytes,
+# since the protocol gives it no length (the question, the last message, is bounded in
+# characters by conversation_of; an earlier turn is cut to 8,000 characters).
+MAX_MESSAGE_BYTES = 32_768
+MESSAGE_RULE = TextRule(None, MAX_MESSAGE_BYTES, required=False)
 
 
 # What the OpenAPI document promises is what is answered; the request model itself takes more,
@@ -36,6 +43,16 @@ class ContentPart(BaseModel):
     )
 
 
+def _police_content(content: str | list[ContentPart] | None) -> str | list[ContentPart] | None:
+    """The policy on the text, or on each text part, reported as `messages.<i>.content`."""
+    if isinstance(content, str):
+        return police(content, MESSAGE_RULE)
+    for part in content or []:
+        if part.text is not None:
+            part.text = police(part.text, MESSAGE_RULE)
+    return content
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -46,7 +63,7 @@ class ChatMessage(BaseModel):
         description="'user' and 'assistant' make the conversation; 'system' and 'developer' "
         "are accepted but never change the grounding rules; 'tool' and 'function' are refused."
     )
-    content: str | list[ContentPart] | None = Field(
+    content: Annotated[str | list[ContentPart] | None, AfterValidator(_police_content)] = Field(
         default=None, description="Text, or a list of text parts."
     )
 
