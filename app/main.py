@@ -89,7 +89,11 @@ def create_app(
     app.state.metrics = metrics
     install_error_handlers(app)
     # Added innermost first: a request meets them in the reverse order.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=resolved.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=resolved.max_body_bytes,
+        timeout_s=resolved.body_timeout_s,
+    )
     limiter = (
         RateLimiter(resolved.rate_limit_per_minute, resolved.rate_limit_burst)
         if resolved.rate_limit_per_minute > 0 or access.has_key_limits

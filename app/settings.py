@@ -46,6 +46,9 @@ class Settings(IndexerSettings):
 
     # Limits
     max_body_bytes: int = Field(default=65_536, ge=1024, le=16 * 1024 * 1024)
+    # The whole body must arrive within this many seconds of the first read, or 408: a
+    # client that trickles its body cannot hold a request open (uvicorn has no such bound).
+    body_timeout_s: float = Field(default=10.0, gt=0, le=600)
     # Per API key, proxy user or address (see README, "Limits"): a sequential client runs the
     # 181 eval questions at 11-14 a second here, under 1,200 a minute, and 300 covers a burst
     # of the whole set (and the held-out one) on a faster machine. 0 turns the limit off.
