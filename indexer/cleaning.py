@@ -105,6 +105,8 @@ def _source_line(line: str, page: int | None, gap: bool) -> SourceLine:
 def _join(left: str, right: str, left_trailing_spaces: int) -> str:
     # A hyphen glued to the end of a line splits a compound ("FN-" + "stadgan");
     # "säkerhets- " with a space is a real suspended hyphen and keeps the space.
+    if not left:  # a bullet alone on its line: its item is the next line
+        return right
     if left_trailing_spaces == 0 and re.search(r"\w-$", left):
         return left + right
     return f"{left} {right}"
