@@ -70,6 +70,10 @@ class Settings(IndexerSettings):
     compound_splitting: bool = True
     reranker_model: str | None = None
     rerank_candidates: int = Field(default=20, ge=1, le=100)
+    # Query vectors (app/retrieval/query_embeddings.py): an LRU of this many for repeated
+    # questions (0: off); concurrent questions share one embedding call, up to this many (1: off).
+    query_cache_size: int = Field(default=1024, ge=0, le=1_000_000)
+    query_batch_size: int = Field(default=8, ge=1, le=256)
 
     # Answers
     default_backend: str = "extractive"

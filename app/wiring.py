@@ -20,6 +20,7 @@ from app.backends.prompts import PromptTemplates
 from app.backends.retry import RetryPolicy
 from app.retrieval.embedded import EmbeddedStore
 from app.retrieval.pipeline import RetrievalSettings, Retriever
+from app.retrieval.query_embeddings import query_embedder
 from app.retrieval.rerank import CrossEncoderReranker, Reranker
 from indexer.swedish import Analyzer
 from app.service import AnswerRoute, QuestionAnswering
@@ -143,7 +144,8 @@ def build_question_answering(
     reranker: Reranker | None = (
         CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
     )
-    retriever = Retriever(store, embedder, analyzer, retrieval_settings(settings), reranker)
+    queries = query_embedder(embedder, settings.query_cache_size, settings.query_batch_size)
+    retriever = Retriever(store, queries, analyzer, retrieval_settings(settings), reranker)
     extractive = extractive_backend(settings, analyzer, store)
     heuristic = HeuristicRewriter()
     routes = {
