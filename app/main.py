@@ -23,14 +23,13 @@ from app.api.openapi import describe_backends
 from app.api.routes import router
 from app.api.security import SecurityHeadersMiddleware
 from app.api.ui import install_ui
-from app.feedback.store import FEEDBACK_FILE, FeedbackStore
 from app.lifecycle import StoreReloader, install_sighup
 from app.limits.bucket import RateLimiter
 from app.limits.gate import GenerationGate
 from app.service import QuestionAnswering
 from app.settings import Settings, get_settings
 from app.telemetry import Metrics
-from app.wiring import backend_names, build_question_answering
+from app.wiring import backend_names, build_question_answering, feedback_records
 
 logger = logging.getLogger("app")
 
@@ -58,11 +57,7 @@ def create_app(
         app.state.qa = qa or build_question_answering(resolved)
         # A shared system reports to whichever app serves it now (tests share one).
         app.state.qa.on_backend_error = metrics.backend_error
-        app.state.feedback = FeedbackStore(
-            resolved.data_dir / FEEDBACK_FILE,
-            busy_timeout_s=resolved.feedback_busy_timeout_s,
-            max_bytes=int(resolved.feedback_max_mb * 1024 * 1024),
-        )
+        app.state.feedback = feedback_records(resolved)
         gate = GenerationGate(resolved.max_concurrent_generations, resolved.generation_queue)
         metrics.watch_gate(lambda: gate.active, lambda: gate.waiting)
         metrics.set_store(app.state.qa.manifest)
@@ -75,6 +70,7 @@ def create_app(
         if uninstall is not None:
             uninstall()
         await reloader.aclose()
+        app.state.feedback.close()
         if app.state.qa is not qa:  # a shared system belongs to whoever built it
             await app.state.qa.aclose()
 

@@ -170,9 +170,10 @@ class QuestionAnswering:
         return ChunkContext(store.chunk_at(position), previous, following)
 
     async def aclose(self) -> None:
-        """Closes what the backends hold open (HTTP connection pools)."""
+        """Closes what the backends and the store hold open (connection pools)."""
         for route in self.routes.values():
             await route.backend.aclose()
+        await anyio.to_thread.run_sync(self.retriever.store.close)
 
     # The way of a question.
 

@@ -23,6 +23,8 @@ class Settings(IndexerSettings):
 
     # Feedback and other data the service writes
     data_dir: Path = Path("data")
+    # Connections each replica keeps to PostgreSQL (RAG_STORE=postgres): store and feedback.
+    database_pool_size: int = Field(default=8, ge=1, le=256)
 
     # Service
     host: str = "127.0.0.1"

@@ -18,15 +18,18 @@ from app.backends.openai import OpenAIBackend, OpenAIOptions
 from app.backends.places import Gazetteer
 from app.backends.prompts import PromptTemplates
 from app.backends.retry import RetryPolicy
+from app.feedback.store import FEEDBACK_FILE, FeedbackRecords, FeedbackStore
 from app.retrieval.embedded import EmbeddedStore
 from app.retrieval.pipeline import RetrievalSettings, Retriever
 from app.retrieval.query_embeddings import query_embedder
 from app.retrieval.rerank import CrossEncoderReranker, Reranker
-from indexer.swedish import Analyzer
+from app.retrieval.store import PassageStore
 from app.service import AnswerRoute, QuestionAnswering
 from app.settings import Settings
+from indexer.database import redacted
 from indexer.embedders import Embedder, create_embedder
 from indexer.store import load_store
+from indexer.swedish import Analyzer
 
 
 def retrieval_settings(settings: Settings) -> RetrievalSettings:
@@ -77,7 +80,7 @@ def openai_options(settings: Settings) -> OpenAIOptions:
 
 
 def extractive_backend(
-    settings: Settings, analyzer: Analyzer, store: EmbeddedStore
+    settings: Settings, analyzer: Analyzer, store: PassageStore
 ) -> ExtractiveBackend:
     return ExtractiveBackend(
         lexicon=Lexicon(
@@ -128,6 +131,44 @@ def backend_names(settings: Settings) -> list[str]:
     )
 
 
+def load_passage_store(settings: Settings, embedder: Embedder) -> tuple[PassageStore, Analyzer]:
+    """The configured store, and the analyzer whose compounds split into its words."""
+    expected = embedder.info.as_dict()
+    if settings.store == "postgres":
+        from app.retrieval.postgres import PostgresStore, open_pool
+
+        pool = open_pool(settings.database, settings.database_pool_size)
+        try:
+            pg_store = PostgresStore(pool, settings.database, expected)
+        except BaseException:
+            pool.close()
+            raise
+        splitter = pg_store.splitter if settings.compound_splitting else None
+        return pg_store, Analyzer(splitter)
+    loaded = load_store(settings.store_dir, expected_embedder=expected)
+    analyzer = Analyzer.for_corpus(
+        [chunk.passage_text for chunk in loaded.chunks],
+        compound_splitting=settings.compound_splitting,
+    )
+    return EmbeddedStore(loaded, analyzer), analyzer
+
+
+def feedback_records(settings: Settings) -> FeedbackRecords:
+    """Ratings beside the store: PostgreSQL when the store is there (replicas share them),
+    else SQLite in the data directory."""
+    if settings.store == "postgres":
+        from app.feedback.postgres import PostgresFeedbackStore
+        from app.retrieval.postgres import open_pool
+
+        pool = open_pool(settings.database, max(2, settings.database_pool_size // 4))
+        return PostgresFeedbackStore(pool, redacted(settings.database))
+    return FeedbackStore(
+        settings.data_dir / FEEDBACK_FILE,
+        busy_timeout_s=settings.feedback_busy_timeout_s,
+        max_bytes=int(settings.feedback_max_mb * 1024 * 1024),
+    )
+
+
 def build_question_answering(
     settings: Settings,
     embedder: Embedder | None = None,
@@ -135,12 +176,7 @@ def build_question_answering(
 ) -> QuestionAnswering:
     """Every failure here is a one-line error (StoreError, EmbedderError, …) for start-up."""
     embedder = embedder or create_embedder(settings.embedder, settings.embedding_model)
-    loaded = load_store(settings.store_dir, expected_embedder=embedder.info.as_dict())
-    analyzer = Analyzer.for_corpus(
-        [chunk.passage_text for chunk in loaded.chunks],
-        compound_splitting=settings.compound_splitting,
-    )
-    store = EmbeddedStore(loaded, analyzer)
+    store, analyzer = load_passage_store(settings, embedder)
     reranker: Reranker | None = (
         CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
     )

@@ -1,9 +1,10 @@
 """The PostgreSQL store's tables. Each build writes a generation of its own tables;
 `rag_current` names the one that serves, and switching is one committed UPDATE.
 
-Per generation N: `rag_chunks_N` (one row per chunk, its vector under an HNSW index,
-its Swedish `tsvector` under a GIN index), `rag_terms_N` (document frequency of each
-analysed term: BM25's idf), `rag_words_N` (the words compounds are split into).
+Per generation N: `rag_chunks_N` (one row per chunk, its vector under an HNSW index, its
+Swedish `tsvector` and its analysed terms under GIN indexes), `rag_terms_N` (document
+frequency of each analysed term: BM25's idf), `rag_words_N` (the words compounds are split
+into).
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ CREATE TABLE {chunks} (
     lexemes tsvector GENERATED ALWAYS AS
         (to_tsvector('{TEXT_SEARCH_CONFIG}'::regconfig, lexical_text)) STORED,
     term_count integer NOT NULL,
+    -- The analyzer's terms and their counts: BM25 scores with the same terms as the
+    -- embedded store (PostgreSQL's Snowball build stems a few words differently).
+    term_frequencies jsonb NOT NULL,
     embedding vector({int(dim)}) NOT NULL,
     sentence_vectors bytea NOT NULL
 );
@@ -77,6 +81,7 @@ def index_generation(generation: int) -> str:
     return f"""
 CREATE INDEX {chunks}_embedding ON {chunks} USING hnsw (embedding vector_cosine_ops);
 CREATE INDEX {chunks}_lexemes ON {chunks} USING gin (lexemes);
+CREATE INDEX {chunks}_terms ON {chunks} USING gin (term_frequencies);
 CREATE INDEX {chunks}_doc ON {chunks} (doc_id, position);
 ANALYZE {chunks};
 """

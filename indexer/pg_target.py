@@ -146,7 +146,10 @@ class PostgresTarget:
         term_lists: list[list[str]],
     ) -> None:
         table = pg_schema.chunks_table(generation)
-        columns = "position, chunk_id, doc_id, record, lexical_text, term_count, embedding, "
+        columns = (
+            "position, chunk_id, doc_id, record, lexical_text, term_count, term_frequencies, "
+            "embedding, "
+        )
         row = 0
         with (
             connection.cursor() as cursor,
@@ -164,6 +167,7 @@ class PostgresTarget:
                         json.dumps(chunk_to_record(chunk), ensure_ascii=False),
                         lexical_text(chunk, splitter),
                         len(term_lists[position]),
+                        json.dumps(Counter(term_lists[position]), ensure_ascii=False),
                         pg_schema.vector_literal(built.chunk_vectors[position]),
                         np.ascontiguousarray(sentences, dtype=np.float32).tobytes(),
                     )

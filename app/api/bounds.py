@@ -97,10 +97,34 @@ async def answer_streamed(
         events = qa.answer_events(
             question.text, question.k, question.history, question.backend, deadline
         )
-        return EventStreamResponse(render(until_deadline(events, deadline)), on_close=release)
+        started = await _started(events, deadline, limits.deadline_s)
+        return EventStreamResponse(render(until_deadline(started, deadline)), on_close=release)
     except BaseException:
         release()
         raise
+
+
+async def _started(
+    events: AsyncIterator[AskEvent], deadline: float, deadline_s: float
+) -> AsyncIterator[AskEvent]:
+    """The stream with its first event (the retrieved passages) already taken, so that a
+    store that cannot be reached is a 503 before any header is sent, not an event."""
+    first: list[AskEvent] = []
+    with anyio.move_on_after(max(0.0, deadline - anyio.current_time())):
+        first.append(await anext(events))
+    if not first:
+        await events.aclose()  # type: ignore[attr-defined]
+        raise deadline_error(deadline_s)
+
+    async def chained() -> AsyncIterator[AskEvent]:
+        try:
+            yield first[0]
+            async for event in events:
+                yield event
+        finally:
+            await events.aclose()  # type: ignore[attr-defined]
+
+    return chained()
 
 
 async def _slot(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.api.errors import ApiError
-from app.feedback.store import FeedbackStore
+from app.feedback.store import FeedbackRecords
 from app.lifecycle import StoreReloader
 from app.limits.gate import GenerationGate
 from app.service import QuestionAnswering
@@ -43,8 +43,8 @@ def get_limits(request: Request) -> AskLimits:
     return limits
 
 
-def get_feedback_store(request: Request) -> FeedbackStore:
-    store: FeedbackStore = request.app.state.feedback
+def get_feedback_store(request: Request) -> FeedbackRecords:
+    store: FeedbackRecords = request.app.state.feedback
     return store
 
 
@@ -55,5 +55,5 @@ def get_reloader(request: Request) -> StoreReloader:
 
 QA = Annotated[QuestionAnswering, Depends(get_qa)]
 Limits = Annotated[AskLimits, Depends(get_limits)]
-Feedback = Annotated[FeedbackStore, Depends(get_feedback_store)]
+Feedback = Annotated[FeedbackRecords, Depends(get_feedback_store)]
 Reloader = Annotated[StoreReloader, Depends(get_reloader)]

@@ -12,7 +12,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.backends.base import UnknownBackendError
 from app.completions.conversation import ProtocolError
+from app.retrieval.store import StoreUnavailable
 from app.schemas import MAX_HISTORY_TURNS, MAX_K, MAX_QUESTION_CHARS, ErrorResponse
+
+# Seconds a client should wait after the store (PostgreSQL) was unreachable.
+STORE_RETRY_AFTER_S = 5
 
 logger = logging.getLogger("app.errors")
 
@@ -221,6 +225,16 @@ async def _on_unknown_backend(request: Request, exc: UnknownBackendError) -> JSO
     )
 
 
+async def _on_store_unavailable(request: Request, exc: StoreUnavailable) -> JSONResponse:
+    logger.warning("store unavailable on %s: %s", request.url.path, exc)
+    return error_response(
+        503,
+        "store_unavailable",
+        "The passage store is unreachable right now; nothing was lost, retry shortly.",
+        headers={"Retry-After": str(STORE_RETRY_AFTER_S)},
+    )
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error on %s %s", request.method, request.url.path)
     return error_response(
@@ -234,4 +248,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(UnknownBackendError, _on_unknown_backend)  # type: ignore[arg-type]
     app.add_exception_handler(ProtocolError, _on_protocol_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreUnavailable, _on_store_unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)

@@ -16,6 +16,7 @@ from app.api.errors import error_body
 from app.domain import Passage
 from app.limits.deadline import DeadlinePassed, until
 from app.results import AskEvent, AskResult, CitationsEvent, DeltaEvent, DoneEvent
+from app.retrieval.store import StoreUnavailable
 
 logger = logging.getLogger("app.api.streaming")
 
@@ -61,6 +62,9 @@ class DeadlineEvent:
     at: float  # anyio.current_time() of the deadline
 
 
+STORE_LOST_MESSAGE = "The passage store became unreachable during the answer; ask again shortly."
+
+
 async def until_deadline(
     events: AsyncIterator[AskEvent], deadline: float
 ) -> AsyncIterator[AskEvent | DeadlineEvent]:
@@ -96,6 +100,9 @@ async def event_stream(
             elif isinstance(event, DeadlineEvent):
                 logger.warning("the request deadline passed during the answer stream")
                 yield sse("error", error_body(504, "deadline_exceeded", DEADLINE_MESSAGE))
+    except StoreUnavailable as exc:
+        logger.warning("the store became unreachable during the answer stream: %s", exc)
+        yield sse("error", error_body(503, "store_unavailable", STORE_LOST_MESSAGE))
     except Exception:  # headers are sent: the error can only travel as an event
         logger.exception("the answer stream failed")
         yield sse("error", error_body(500, "stream_failed", STREAM_FAILED_MESSAGE))

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 FEEDBACK_FILE = "feedback.sqlite3"
 
@@ -63,6 +63,16 @@ class StoredFeedback:
 
 class FeedbackStoreError(Exception):
     """The feedback database cannot be opened, read or written."""
+
+
+class FeedbackRecords(Protocol):
+    """Where ratings go: SQLite in the data directory, or PostgreSQL beside the store."""
+
+    def add(self, entry: FeedbackEntry, now: datetime | None = None) -> StoredFeedback: ...
+
+    def all(self) -> list[StoredFeedback]: ...
+
+    def close(self) -> None: ...
 
 
 class FeedbackStore:
@@ -149,13 +159,16 @@ class FeedbackStore:
         assert row_id is not None
         return StoredFeedback(row_id, stored_at, entry)
 
+    def close(self) -> None:
+        """Nothing is held open: each call opens its own connection."""
+
     def all(self) -> list[StoredFeedback]:
         with self._connect() as connection:
             rows = connection.execute(f"SELECT {_COLUMNS} FROM feedback ORDER BY id").fetchall()
-        return [_from_row(row) for row in rows]
+        return [from_row(row) for row in rows]
 
 
-def _from_row(row: tuple[Any, ...]) -> StoredFeedback:
+def from_row(row: tuple[Any, ...]) -> StoredFeedback:
     row_id, stored_at, rating, question, answer, comment, citations, backend = row[:8]
     search_query, refused, degraded, user = row[8:]
     entry = FeedbackEntry(

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from app.retrieval.bm25 import BM25Index
-from indexer.swedish import Analyzer
 from indexer.documents import Chunk
 from indexer.store import LoadedStore
+from indexer.swedish import Analyzer
 
 
 class EmbeddedStore:
@@ -31,13 +31,25 @@ class EmbeddedStore:
     def __len__(self) -> int:
         return len(self._chunks)
 
-    def dense_search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+    def dense_search(
+        self, query_vector: np.ndarray, n: int, document: str | None = None
+    ) -> list[tuple[int, float]]:
         query = query_vector[None, :].astype(np.float32)
-        scores, ids = self._loaded.index.search(query, min(n, len(self._chunks)))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        wanted = len(self._chunks) if document is not None else min(n, len(self._chunks))
+        scores, ids = self._loaded.index.search(query, wanted)
+        found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        return self._in(document, found)
 
-    def lexical_candidates(self, terms: Sequence[str], n: int) -> list[tuple[int, float]]:
-        return self._bm25.top(terms, min(n, len(self._chunks)))
+    def lexical_candidates(
+        self, terms: Sequence[str], n: int, document: str | None = None
+    ) -> list[tuple[int, float]]:
+        wanted = len(self._chunks) if document is not None else min(n, len(self._chunks))
+        return self._in(document, self._bm25.top(terms, wanted))
+
+    def _in(self, document: str | None, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        if document is None:
+            return ranked
+        return [(i, s) for i, s in ranked if self._chunks[i].doc_id == document]
 
     def chunk_at(self, position: int) -> Chunk:
         return self._chunks[position]
@@ -61,3 +73,6 @@ class EmbeddedStore:
 
     def chunks(self) -> Iterator[Chunk]:
         return iter(self._chunks)
+
+    def close(self) -> None:
+        """Nothing to release: the store is memory."""

@@ -12,9 +12,9 @@ from app.domain import Passage
 from app.retrieval.fusion import reciprocal_rank_fusion
 from app.retrieval.rerank import Reranker
 from app.retrieval.store import PassageStore
-from indexer.swedish import Analyzer
 from indexer.embedders import Embedder
 from indexer.language import detect_language
+from indexer.swedish import Analyzer
 
 Mode = Literal["bm25", "dense", "hybrid", "rerank"]
 
@@ -66,15 +66,8 @@ class Retriever:
         """The top `k` passages for `query`; with `document`, only that document's."""
         query_vector = self.embedder.embed_queries([query])[0]
         terms = tuple(self.analyzer.terms(query))
-        # Within one document every chunk is a candidate: the document may be small next to
-        # the collection, and its chunks far down the collection-wide lists.
-        widen = document is not None
-        dense = self.store.dense_search(
-            query_vector, len(self.store) if widen else self.settings.dense_candidates
-        )
-        lexical = self.store.lexical_candidates(
-            terms, len(self.store) if widen else self.settings.lexical_candidates
-        )
+        dense = self.store.dense_search(query_vector, self.settings.dense_candidates, document)
+        lexical = self.store.lexical_candidates(terms, self.settings.lexical_candidates, document)
         if mode == "dense":
             ranked = dense
         elif mode == "bm25":
@@ -92,8 +85,6 @@ class Retriever:
             )
             if mode == "rerank" and self.reranker is not None:
                 ranked = self._rerank(query, ranked)
-        if document is not None:
-            ranked = [(i, s) for i, s in ranked if self.store.chunk_at(i).doc_id == document]
         passages = tuple(
             Passage(
                 ref=ref,

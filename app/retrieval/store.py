@@ -13,6 +13,10 @@ import numpy as np
 from indexer.documents import Chunk
 
 
+class StoreUnavailable(Exception):
+    """The store's server cannot be reached now; the request may be retried (503)."""
+
+
 class PassageStore(Protocol):
     """Dense and lexical candidates, chunks by position or id, and their sentence vectors.
 
@@ -33,12 +37,18 @@ class PassageStore(Protocol):
 
     def __len__(self) -> int: ...
 
-    def dense_search(self, query_vector: np.ndarray, n: int) -> list[tuple[int, float]]:
-        """The `n` nearest chunks by cosine similarity, best first."""
+    def dense_search(
+        self, query_vector: np.ndarray, n: int, document: str | None = None
+    ) -> list[tuple[int, float]]:
+        """The `n` nearest chunks by cosine similarity, best first; with `document`, every
+        chunk of that document, ranked (it may be small next to the collection)."""
         ...
 
-    def lexical_candidates(self, terms: Sequence[str], n: int) -> list[tuple[int, float]]:
-        """The `n` best chunks for the analysed query terms, best first; only matches."""
+    def lexical_candidates(
+        self, terms: Sequence[str], n: int, document: str | None = None
+    ) -> list[tuple[int, float]]:
+        """The `n` best chunks for the analysed query terms, best first; only matches; with
+        `document`, every matching chunk of that document."""
         ...
 
     def chunk_at(self, position: int) -> Chunk: ...
@@ -55,4 +65,8 @@ class PassageStore(Protocol):
 
     def chunks(self) -> Iterator[Chunk]:
         """Every chunk in corpus order."""
+        ...
+
+    def close(self) -> None:
+        """Releases connections (a server-backed store); the store is not used after."""
         ...
