@@ -1,4 +1,5 @@
-"""`python -m eval` (quality, see eval.cli), `python -m eval bench` (speed, see eval.bench)
+"""`python -m eval` (quality, see eval.cli), `python -m eval bench` (speed, see eval.bench),
+`python -m eval scale` (the stores at 10k–1M synthetic chunks, see eval.scale),
 `python -m eval answers` (answer quality per part, see eval.answer_cli) and
 `python -m eval rate-limits` (what the rate limit costs one client, see eval.rate_limits)."""
 
@@ -13,6 +14,10 @@ def main(argv: list[str] | None = None) -> int:
         from eval.bench import main as bench
 
         return bench(argv[1:])
+    if argv[:1] == ["scale"]:
+        from eval.scale import main as scale
+
+        return scale(argv[1:])
     if argv[:1] == ["rate-limits"]:
         from eval.rate_limits import main as rate_limits
 
