@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.dev-installed
 STAMP_LLM := $(VENV)/.llm-installed
 MODEL := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
-.PHONY: image image-test setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest eval bench clean
+.PHONY: image image-test setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest eval bench bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -106,6 +106,13 @@ eval: index setup-dev
 ## clients: eval/reports/<timestamp>-bench/.
 bench: index setup-dev
 	$(PY) -m eval bench --soak 60 $(ARGS)
+
+## The stores at scale: FAISS flat, FAISS HNSW and pgvector HNSW on synthetic corpora
+## (no model; a PostgreSQL from localdb in a temp dir): eval/reports/<timestamp>-scale/.
+## SIZES=10000,100000,1000000 adds the 1M size (not part of `make test`).
+SIZES ?= 10000,100000
+bench-scale: setup-dev
+	$(PY) -m eval scale --sizes $(SIZES) $(ARGS)
 
 clean:
 	rm -rf $(VENV) store data test-artifacts eval/reports .pytest_cache .ruff_cache .mypy_cache
