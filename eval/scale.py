@@ -17,8 +17,9 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def build_parser() -> OneLineParser:
     return parser
 
 
-def _timed(calls: list[Callable[[], Any]], budget_s: float) -> tuple[list[float], list[Any]]:
+def _timed(calls: Sequence[Callable[[], Any]], budget_s: float) -> tuple[list[float], list[Any]]:
     """Each call's seconds and result, after a warm-up, until the calls or the budget end."""
     for call in calls[:WARM_UP]:
         call()
@@ -111,7 +112,11 @@ def _faiss(
     start = time.perf_counter()
     index = build_index(vectors, threshold)
     ingest = time.perf_counter() - start
-    calls = [lambda q=q: index.search(q[None, :], TOP_N)[1][0].tolist() for q in queries]
+
+    def search(q: np.ndarray) -> list[int]:
+        return index.search(q[None, :], TOP_N)[1][0].tolist()
+
+    calls = [partial(search, q) for q in queries]
     engine = "faiss-hnsw" if isinstance(index, faiss.IndexHNSWFlat) else "faiss-flat"
     _log(f"{len(vectors)} {engine}: built in {ingest:.1f} s")
     seconds, found = _timed(calls, budget_s)
@@ -195,14 +200,12 @@ def _pgvector(
             ranks = {"dense": [i for i, _ in dense], "lexical": [i for i, _ in lexical]}
             return reciprocal_rank_fusion(ranks)
 
-        dense_s, dense = _timed(
-            [lambda q=q: store.dense_search(q, TOP_N) for q in queries], budget_s
-        )
+        dense_s, dense = _timed([partial(store.dense_search, q, TOP_N) for q in queries], budget_s)
         lexical_s, _ = _timed(
-            [lambda t=t: store.lexical_candidates(t, TOP_N) for t in terms], budget_s
+            [partial(store.lexical_candidates, t, TOP_N) for t in terms], budget_s
         )
         hybrid_s, _ = _timed(
-            [lambda q=q, t=t: hybrid(q, t) for q, t in zip(queries, terms, strict=True)],
+            [partial(hybrid, q, t) for q, t in zip(queries, terms, strict=True)],
             budget_s,
         )
         generation = int(store.manifest["generation"])
