@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 
 import anyio
@@ -38,6 +37,26 @@ README_QUESTIONS = (
 @pytest.fixture(scope="module")
 def pg_qa(postgres_settings: Settings, embedder: Embedder) -> QuestionAnswering:
     return build_question_answering(postgres_settings, embedder=embedder)
+
+
+# A build of 30,000 synthetic chunks (no model): long enough to be killed while it writes.
+SYNTHETIC_BUILD = """
+import numpy as np
+from indexer.build_target import BuiltCorpus
+from indexer.documents import Chunk, Span
+from indexer.pg_target import PostgresTarget
+n = 30_000
+chunks = tuple(Chunk(f"syn:{{i}}", "syn", "Syntetisk", ("Del",), 1, 1, 0, 20,
+                     f"Syntetisk text nummer {{i}} om cyberfrågor.", (Span(0, 20),),
+                     ("sentence",)) for i in range(n))
+vectors = np.random.default_rng(1).normal(size=(n, 384)).astype("float32")
+manifest = {{"embedder": {{"engine": "x", "model": "y", "revision": "z", "dim": 384}},
+             "documents": [], "fingerprint": "killed"}}
+keys = tuple(i.to_bytes(8, "big") for i in range(n))
+print("writing", flush=True)
+PostgresTarget({url!r}).write(BuiltCorpus(chunks, vectors, vectors, manifest, keys, keys))
+print("done", flush=True)
+"""
 
 
 @pytest.mark.parametrize("question", README_QUESTIONS)
@@ -110,28 +129,11 @@ def test_a_killed_build_leaves_the_previous_generation_serving(
 ) -> None:
     """A build of 30,000 synthetic chunks, killed while it writes: nothing of it remains."""
     before = _generations(postgres_url)
-    script = textwrap.dedent(
-        f"""
-        import numpy as np
-        from indexer.build_target import BuiltCorpus
-        from indexer.documents import Chunk, Span
-        from indexer.pg_target import PostgresTarget
-        n = 30_000
-        chunks = tuple(Chunk(f"syn:{{i}}", "syn", "Syntetisk", ("Del",), 1, 1, 0, 20,
-                             f"Syntetisk text nummer {{i}} om cyberfrågor.", (Span(0, 20),),
-                             ("sentence",)) for i in range(n))
-        vectors = np.random.default_rng(1).normal(size=(n, 384)).astype("float32")
-        manifest = {{"embedder": {{"engine": "x", "model": "y", "revision": "z", "dim": 384}},
-                     "documents": [], "fingerprint": "killed"}}
-        keys = tuple(i.to_bytes(8, "big") for i in range(n))
-        print("writing", flush=True)
-        PostgresTarget({postgres_url!r}).write(
-            BuiltCorpus(chunks, vectors, vectors, manifest, keys, keys))
-        print("done", flush=True)
-        """
-    )
     build = subprocess.Popen(
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", SYNTHETIC_BUILD.format(url=postgres_url)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert build.stdout is not None
     assert build.stdout.readline().strip() == "writing"
