@@ -85,6 +85,18 @@ def _probe(url: str) -> BaseException | None:
     return None
 
 
+def check_pgvector(version: str | None, where: str) -> None:
+    """pgvector 0.8 or later: searching within one document needs `hnsw.iterative_scan`."""
+    if version is None:
+        raise StoreError(f"{where}: pgvector is not installed; {REBUILD_HINT}")
+    parts = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+    if parts < (0, 8):
+        raise StoreError(
+            f"{where}: pgvector {version} is older than 0.8 (needed for hnsw.iterative_scan); "
+            "upgrade the extension (ALTER EXTENSION vector UPDATE)"
+        )
+
+
 def or_query(terms: Sequence[str]) -> str:
     """An OR of the analysed terms as tsquery lexemes (plainto_tsquery would AND them)."""
     quoted = ["'" + t.replace("'", "''").replace("\\", "") + "'" for t in dict.fromkeys(terms)]
@@ -117,6 +129,10 @@ class PostgresStore:
 
     def _read_current(self, expected: dict[str, Any]) -> tuple[dict[str, Any], int]:
         with self._connection() as connection:
+            found = connection.execute(
+                "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+            ).fetchone()
+            check_pgvector(found[0] if found else None, self._where)
             try:
                 row = connection.execute(
                     "SELECT g.id, g.manifest FROM rag_current c "

@@ -247,3 +247,17 @@ def test_a_lost_database_is_503_with_retry_after_and_recovers_by_itself(
         app_qa.retriever.store.close()
     finally:
         server.stop("immediate")
+
+
+@pytest.mark.parametrize(
+    ("version", "problem"),
+    [(None, "not installed"), ("0.7.4", "older than 0.8"), ("0.8.2", None), ("1.0", None)],
+)
+def test_pgvector_before_0_8_is_refused(version: str | None, problem: str | None) -> None:
+    from app.retrieval.postgres import check_pgvector
+
+    if problem is None:
+        check_pgvector(version, "db")
+    else:
+        with pytest.raises(StoreError, match=problem):
+            check_pgvector(version, "db")
