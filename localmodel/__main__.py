@@ -43,6 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["fetch", "run"])
     parser.add_argument("--model", type=Path, default=MODEL_FILE, help="GGUF file")
     parser.add_argument("--llm-port", type=int, default=8081, help="llama.cpp server port")
+    parser.add_argument(
+        "--service-wait-policy",
+        help="OMP_WAIT_POLICY for the service's embedder only (llama.cpp keeps its own)",
+    )
     args = parser.parse_args(argv)
     try:
         model = ensure_model(args.model)
@@ -63,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             for name, value in env.items():
                 os.environ.setdefault(name, value)
+            if args.service_wait_policy:  # after llama.cpp started: the service's alone
+                os.environ["OMP_WAIT_POLICY"] = args.service_wait_policy
             return serve_app()
     except (ModelError, ServerError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
