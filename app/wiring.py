@@ -11,6 +11,7 @@ import httpx
 from app.answer.checking import AnswerChecker, SupportCheck
 from app.answer.composer import ComposerSettings, Lexicon
 from app.answer.evidence import RefusalThresholds
+from app.answer.term_memo import memoized_terms
 from app.answer.followup import HeuristicRewriter
 from app.backends.base import Registry
 from app.backends.extractive import ExtractiveBackend
@@ -84,7 +85,7 @@ def extractive_backend(
 ) -> ExtractiveBackend:
     return ExtractiveBackend(
         lexicon=Lexicon(
-            terms_of=analyzer.terms,
+            terms_of=memoized_terms(analyzer.terms),
             idf=store.idf,
             places=Gazetteer(),
             documents={d["id"]: tuple(d.get("names", ())) for d in store.manifest["documents"]},
