@@ -140,11 +140,14 @@ def _invisible_codes() -> list[int]:
         code
         for plane in _SCANNED
         for code in plane
-        if code in _SURROGATES or not is_visible(chr(code))
+        if code not in _SURROGATES and not is_visible(chr(code))
     ]
 
 
 # "At least one visible character", for the OpenAPI schema: one character outside the class
-# of what is whitespace, removed, a surrogate or blank-looking (derived from is_visible, so
-# the two agree by construction; tests/app/test_text_policy.py checks every code point).
+# of what is whitespace, removed or blank-looking (derived from is_visible, so the two agree
+# by construction; tests/app/test_text_policy.py checks every code point). Surrogates stay
+# out of the class: an ECMA-262 regex engine in Unicode mode (jsonschema-rs, which
+# schemathesis validates with) rejects a class that names them, and then generates against
+# no pattern at all; a lone surrogate is refused by check() whatever the pattern says.
 VISIBLE_PATTERN = f"[^{_class_ranges(_invisible_codes())}]"

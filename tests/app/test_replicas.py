@@ -1,6 +1,7 @@
 """Two stateless replicas over one PostgreSQL store, behind Debian's nginx on loopback:
 one is killed under load and no request fails; /admin/reload on each picks up a new
-generation."""
+generation. The replicas start once for the module: the reload comes first, the kill last.
+"""
 
 from __future__ import annotations
 
@@ -87,7 +88,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 9
     raise AssertionError(f"{url} never became healthy")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def replicas(
     postgres: LocalPostgres, corpus_dir: Path, store_dir: Path, embedder: Embedder
 ) -> Iterator[tuple[str, list[str], list[subprocess.Popen[bytes]], str]]:
@@ -131,6 +132,25 @@ def replicas(
         shutil.rmtree(root, ignore_errors=True)
 
 
+def test_reload_on_each_replica_picks_up_a_new_generation(
+    replicas: tuple[str, list[str], list[subprocess.Popen[bytes]], str],
+    corpus_dir: Path,
+    embedder: Embedder,
+) -> None:
+    _, bases, _, url = replicas
+    before = {httpx.get(f"{b}/health").json()["store"]["generation"] for b in bases}
+    assert len(before) == 1 and None not in before
+    rebuilt = build_into(corpus_dir, PostgresTarget(url), embedder, ChunkerSettings(), force=True)
+    assert rebuilt.built and rebuilt.embedded == 0
+    # Until reloaded, each replica serves the generation it opened (kept by the build).
+    assert httpx.post(f"{bases[0]}/search", json={"query": "Nato"}).status_code == 200
+    for base in bases:
+        reloaded = httpx.post(f"{base}/admin/reload", timeout=60)
+        assert reloaded.status_code == 200, reloaded.text
+    after = {httpx.get(f"{b}/health").json()["store"]["generation"] for b in bases}
+    assert len(after) == 1 and after.pop() > before.pop()
+
+
 def test_a_replica_killed_under_load_fails_no_request(
     replicas: tuple[str, list[str], list[subprocess.Popen[bytes]], str],
 ) -> None:
@@ -162,22 +182,3 @@ def test_a_replica_killed_under_load_fails_no_request(
         worker.join(timeout=60)
     assert served_before_kill > 0 and len(outcomes) > served_before_kill
     assert failures == [], failures[:5]
-
-
-def test_reload_on_each_replica_picks_up_a_new_generation(
-    replicas: tuple[str, list[str], list[subprocess.Popen[bytes]], str],
-    corpus_dir: Path,
-    embedder: Embedder,
-) -> None:
-    _, bases, _, url = replicas
-    before = {httpx.get(f"{b}/health").json()["store"]["generation"] for b in bases}
-    assert len(before) == 1 and None not in before
-    rebuilt = build_into(corpus_dir, PostgresTarget(url), embedder, ChunkerSettings(), force=True)
-    assert rebuilt.built and rebuilt.embedded == 0
-    # Until reloaded, each replica serves the generation it opened (kept by the build).
-    assert httpx.post(f"{bases[0]}/search", json={"query": "Nato"}).status_code == 200
-    for base in bases:
-        reloaded = httpx.post(f"{base}/admin/reload", timeout=60)
-        assert reloaded.status_code == 200, reloaded.text
-    after = {httpx.get(f"{b}/health").json()["store"]["generation"] for b in bases}
-    assert len(after) == 1 and after.pop() > before.pop()
