@@ -11,8 +11,8 @@ import httpx
 from app.answer.checking import AnswerChecker, SupportCheck
 from app.answer.composer import ComposerSettings, Lexicon
 from app.answer.evidence import RefusalThresholds
-from app.answer.term_memo import memoized_terms
 from app.answer.followup import HeuristicRewriter
+from app.answer.term_memo import memoized_terms
 from app.backends.base import Registry
 from app.backends.extractive import ExtractiveBackend
 from app.backends.openai import OpenAIBackend, OpenAIOptions
