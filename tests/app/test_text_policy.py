@@ -104,6 +104,14 @@ def test_the_schema_pattern_agrees_with_the_policy_on_every_code_point() -> None
         assert bool(invisible.fullmatch(char)) is not has_visible(char), hex(code)
 
 
+def test_the_written_out_pattern_is_the_derived_one() -> None:
+    """VISIBLE_PATTERN is written out for start-up's sake; a new Unicode version changes the
+    derivation and this test says to write it out again."""
+    from app.text_policy import derived_visible_pattern
+
+    assert VISIBLE_PATTERN == derived_visible_pattern()
+
+
 def test_the_schema_pattern_is_a_regex_for_ecma_engines_too() -> None:
     """jsonschema-rs (schemathesis's validator) must accept it, or fuzzing ignores it."""
     from schemathesis.core.jsonschema import make_validator_for
