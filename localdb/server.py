@@ -128,6 +128,12 @@ class LocalPostgres:
         self._initialise()
         if self.running():
             return
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise LocalDatabaseError(
+                    f"127.0.0.1:{self.port} is taken by another server; stop it or choose "
+                    "another port (python -m localdb start --port N, and RAG_DATABASE_URL)"
+                )
         options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c fsync=on"
         done = self._run(
             [
