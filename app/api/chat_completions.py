@@ -27,6 +27,7 @@ from app.api.streaming import (
     DeadlineEvent,
 )
 from app.completions.conversation import Conversation, check_parameters, conversation_of
+from app.completions.markdown import markdown_text
 from app.completions.models import backend_of, model_names
 from app.completions.protocol import ChatCompletion, ChatCompletionRequest, ModelCard, ModelList
 from app.completions.replies import Envelope, Reply, continuation, reply_of, usage_of
@@ -124,6 +125,8 @@ class _Asked:
     envelope: Envelope
 
     def reply(self, answer: str, result: AskResult) -> Reply:
+        """`answer` is the answer's text as Markdown (markdown_text): documents' and models'
+        markup stays text in every client that renders it."""
         generation = result.generation
         return reply_of(
             answer,
@@ -148,18 +151,21 @@ async def _chunks(
     envelope = asked.envelope
     options = asked.body.stream_options
     include_usage = bool(options and options.include_usage)
-    streamed = ""
+    streamed = ""  # the answer's text so far, and as it was sent (Markdown)
+    sent = ""
     try:
         yield _data(envelope.chunk({"role": "assistant", "content": ""}, None, include_usage))
         async for event in events:
             if isinstance(event, DeltaEvent):
+                delta = markdown_text(event.text, after=streamed)
                 streamed += event.text
-                yield _data(envelope.chunk({"content": event.text}, None, include_usage))
+                sent += delta
+                yield _data(envelope.chunk({"content": delta}, None, include_usage))
             elif isinstance(event, DoneEvent):
                 result = event.result
                 record_answer(limits, result)
-                rest = continuation(streamed, result.generation.text)
-                reply = asked.reply(streamed + rest, result)
+                rest = continuation(sent, markdown_text(result.generation.text))
+                reply = asked.reply(sent + rest, result)
                 if rest or reply.block:
                     yield _data(
                         envelope.chunk({"content": rest + reply.block}, None, include_usage)
@@ -227,5 +233,5 @@ async def chat_completions(
         )
     result = await answer_whole(qa, limits, question)
     record_answer(limits, result)
-    reply = asked.reply(result.generation.text, result)
+    reply = asked.reply(markdown_text(result.generation.text), result)
     return asked.envelope.completion(reply, asked.usage(result, reply))

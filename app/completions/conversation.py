@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.completions.markdown import plain_text
 from app.completions.protocol import ChatCompletionRequest, ChatMessage
 from app.completions.sources import without_sources_block
 from app.domain import Role, Turn
@@ -80,7 +81,8 @@ def _text(message: ChatMessage, index: int) -> str:
 
 def conversation_of(messages: list[ChatMessage]) -> Conversation:
     """The last message is the question; earlier user and assistant messages are history
-    (the last MAX_HISTORY_TURNS of them; an answer's 'Källor' block is left out of it)."""
+    (the last MAX_HISTORY_TURNS of them; an answer's 'Källor' block is left out of it, and
+    its Markdown escapes are undone)."""
     turns: list[Turn] = []
     instructions = 0
     for index, message in enumerate(messages):
@@ -91,8 +93,8 @@ def conversation_of(messages: list[ChatMessage]) -> Conversation:
             instructions += 1
             continue
         role: Role = "user" if message.role == "user" else "assistant"
-        if role == "assistant":
-            text = without_sources_block(text)
+        if role == "assistant":  # an answer of this service's, read back as it was written
+            text = plain_text(without_sources_block(text))
         turns.append(Turn(role, text.strip()))
     last = len(messages) - 1
     if messages[last].role != "user":

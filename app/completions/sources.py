@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+from app.completions.markdown import escape_html, plain_text
 from app.domain import Passage
 from indexer.documents import Chunk
 from indexer.language import Language
@@ -50,10 +51,21 @@ def page_label(chunk: Chunk) -> str | None:
     return f"s. {chunk.page_start}–{chunk.page_end}"
 
 
+_HTTP = re.compile(r"https?://", re.I)
+# What stays as it is in a link's base: the URL's own delimiters, never `(`, `)`, `<`, `>`,
+# quotes, backslashes or spaces, which could end a Markdown link target or an attribute.
+_URL_SAFE = ":/[]@!$&*+,;=%~"
+
+
 def passage_link(base_url: str, chunk_id: str, sentence: int | None = None) -> str:
-    """The chat page opened at the passage (and its sentence): `/?passage=strategi:0042`."""
+    """The chat page opened at the passage (and its sentence): `/?passage=strategi:0042`.
+
+    The base is the request's URL when RAG_PUBLIC_URL is not set, so it is what the client's
+    Host header says: anything but http(s) gives a relative link, and the rest is
+    percent-encoded where Markdown or HTML would read it."""
     query = {"passage": chunk_id} | ({} if sentence is None else {"sentence": str(sentence)})
-    return f"{base_url.rstrip('/')}/?{urlencode(query, safe=':')}"
+    base = base_url.rstrip("/") if _HTTP.match(base_url) else ""
+    return f"{quote(base, safe=_URL_SAFE)}/?{urlencode(query, safe=':')}"
 
 
 def _words(text: str) -> set[str]:
@@ -88,14 +100,17 @@ def sources_of(answer: str, passages: Sequence[Passage], base_url: str) -> list[
         if ref in sources or ref not in by_ref:
             continue
         chunk = by_ref[ref].chunk
-        sentence = quoted_sentence(sentence_before(answer, match.start()), chunk)
+        said = plain_text(sentence_before(answer, match.start()))
+        sentence = quoted_sentence(said, chunk)
         url = passage_link(base_url, chunk.chunk_id, sentence)
         sources[ref] = Source(ref, chunk, url, match.start(), match.end())
     return list(sources.values())
 
 
 def _markdown_text(text: str) -> str:
-    return re.sub(r"([\[\]\\*_`])", r"\\\1", text)
+    """A title or a detail as a link's text: Markdown punctuation escaped (parentheses too:
+    marked ends a link early at an unescaped `](` inside its text), HTML as entities."""
+    return escape_html(re.sub(r"([\[\]()\\*_`])", r"\\\1", text))
 
 
 def sources_block(sources: Sequence[Source], language: Language) -> str:
