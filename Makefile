@@ -57,9 +57,12 @@ model: $(MODEL)
 
 setup-dev: $(STAMP_DEV)
 
-## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`),
+## and marked, the Markdown renderer tests/ui/test_xss.py renders /v1 answers with (npm, locked).
 setup-browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	command -v npm >/dev/null || (apt-get update && apt-get install -y --no-install-recommends npm)
+	cd tests/ui && npm ci --no-audit --no-fund --silent
 
 # RAG_STORE=postgres without RAG_DATABASE_URL: a local PostgreSQL with pgvector (localdb,
 # data in data/postgres, port 55432) is started for `make index` and `make run`.
