@@ -271,6 +271,20 @@ def test_markup_in_the_reading_view_and_in_links_renders_as_text(
     print(f"\nreading view and deep links: {watch.report()}")
 
 
+def test_the_pages_scripts_never_insert_html() -> None:
+    """Text goes in as text (textContent, text nodes): no script of the pages parses HTML."""
+    sinks = re.compile(
+        r"\.(innerHTML|outerHTML|insertAdjacentHTML|srcdoc)\b|document\.write|\beval\(|"
+        r"new Function\(|createContextualFragment|DOMParser|setHTML"
+    )
+    found = [
+        f"{script.name}: {match.group()}"
+        for script in sorted(STATIC.glob("*.js"))
+        for match in sinks.finditer(script.read_text(encoding="utf-8"))
+    ]
+    assert len(list(STATIC.glob("*.js"))) >= 10 and found == [], found
+
+
 def test_deep_link_parameters_are_never_reflected_as_html(hostile_service: str) -> None:
     pages = {"/": "index.html", "/dokument/xss": "document.html"}
     tried = 0
