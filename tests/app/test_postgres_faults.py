@@ -4,15 +4,12 @@ there afterwards; a build it interrupted leaves nothing; the service recovers by
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from pydantic import SecretStr
 
@@ -22,8 +19,14 @@ from app.wiring import build_question_answering
 from indexer.embedders import Embedder
 from localdb.server import LocalPostgres
 from tests.app.apps import serve
-from tests.app.test_postgres_store import SYNTHETIC_BUILD, _generations
-from tests.postgres import build_postgres, fresh_database, start_server
+from tests.postgres import (
+    build_postgres,
+    chunk_tables,
+    fresh_database,
+    generations,
+    start_killable_build,
+    start_server,
+)
 
 RATING = {
     "question": "Vad säger strategin om Nato?",
@@ -110,37 +113,11 @@ def test_killed_under_queries_and_feedback_writes(
 
 def test_killed_during_a_build(doomed: tuple[LocalPostgres, str]) -> None:
     server, url = doomed
-    before = _generations(url)
-    build = subprocess.Popen(
-        [sys.executable, "-c", SYNTHETIC_BUILD.format(url=url)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert build.stdout is not None and build.stdout.readline().strip() == "writing"
-    deadline = time.monotonic() + 60
-    while not _copying(url):
-        assert time.monotonic() < deadline and build.poll() is None, "the build never wrote"
-        time.sleep(0.05)
+    before = generations(url)
+    build = start_killable_build(url)
     _restart(server)
     _, errors = build.communicate(timeout=60)
     assert build.returncode != 0
     assert "unreachable" in errors or "terminat" in errors, errors[-500:]
-    assert _generations(url) == before
-    with psycopg.connect(url) as connection:
-        tables = {r[0] for r in connection.execute("SELECT tablename FROM pg_tables")}
-    assert {t for t in tables if t.startswith("rag_chunks_")} == {
-        f"rag_chunks_{g}" for g, _ in before
-    }
-
-
-def _copying(url: str) -> bool:
-    try:
-        with psycopg.connect(url) as connection:
-            row = connection.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY rag_chunks_%%'"
-                " AND state = 'active'"
-            ).fetchone()
-    except psycopg.OperationalError:
-        return False
-    return bool(row and row[0])
+    assert generations(url) == before
+    assert chunk_tables(url) == {f"rag_chunks_{g}" for g, _ in before}

@@ -8,10 +8,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import anyio
 import httpx
-import psycopg
 import pytest
 from pydantic import SecretStr
 
@@ -23,7 +23,15 @@ from indexer.embedders import Embedder
 from indexer.store import StoreError
 from localdb.server import free_port
 from tests.app.apps import serve
-from tests.postgres import build_postgres, fresh_database, start_server
+from tests.postgres import (
+    build_postgres,
+    chunk_tables,
+    copying,
+    fresh_database,
+    generations,
+    start_killable_build,
+    start_server,
+)
 
 README_QUESTIONS = (
     "Hur många förtroendeskapande åtgärder har OSSE antagit?",
@@ -37,26 +45,6 @@ README_QUESTIONS = (
 @pytest.fixture(scope="module")
 def pg_qa(postgres_settings: Settings, embedder: Embedder) -> QuestionAnswering:
     return build_question_answering(postgres_settings, embedder=embedder)
-
-
-# A build of 30,000 synthetic chunks (no model): long enough to be killed while it writes.
-SYNTHETIC_BUILD = """
-import numpy as np
-from indexer.build_target import BuiltCorpus
-from indexer.documents import Chunk, Span
-from indexer.pg_target import PostgresTarget
-n = 30_000
-chunks = tuple(Chunk(f"syn:{{i}}", "syn", "Syntetisk", ("Del",), 1, 1, 0, 20,
-                     f"Syntetisk text nummer {{i}} om cyberfrågor.", (Span(0, 20),),
-                     ("sentence",)) for i in range(n))
-vectors = np.random.default_rng(1).normal(size=(n, 384)).astype("float32")
-manifest = {{"embedder": {{"engine": "x", "model": "y", "revision": "z", "dim": 384}},
-             "documents": [], "fingerprint": "killed"}}
-keys = tuple(i.to_bytes(8, "big") for i in range(n))
-print("writing", flush=True)
-PostgresTarget({url!r}).write(BuiltCorpus(chunks, vectors, vectors, manifest, keys, keys))
-print("done", flush=True)
-"""
 
 
 @pytest.mark.parametrize("question", README_QUESTIONS)
@@ -128,56 +116,17 @@ def test_a_killed_build_leaves_the_previous_generation_serving(
     postgres_url: str, pg_qa: QuestionAnswering
 ) -> None:
     """A build of 30,000 synthetic chunks, killed while it writes: nothing of it remains."""
-    before = _generations(postgres_url)
-    build = subprocess.Popen(
-        [sys.executable, "-c", SYNTHETIC_BUILD.format(url=postgres_url)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert build.stdout is not None
-    assert build.stdout.readline().strip() == "writing"
-    _wait_for_generation_in_progress(postgres_url)
+    before = generations(postgres_url)
+    build = start_killable_build(postgres_url)
     build.send_signal(signal.SIGKILL)
     build.wait(timeout=30)
-    _wait_for_no_writer(postgres_url)
-    assert _generations(postgres_url) == before
-    with psycopg.connect(postgres_url) as connection:
-        tables = {r[0] for r in connection.execute("SELECT tablename FROM pg_tables")}
-    assert {t for t in tables if t.startswith("rag_chunks_")} == {
-        f"rag_chunks_{g}" for g, _ in before
-    }
-    assert pg_qa.retriever.retrieve("Nato", 3).passages
-
-
-def _generations(url: str) -> list[tuple[int, str]]:
-    with psycopg.connect(url) as connection:
-        rows = connection.execute("SELECT id, state FROM rag_generations ORDER BY id").fetchall()
-        current = connection.execute("SELECT generation FROM rag_current").fetchone()
-    return [(int(r[0]), f"{r[1]}{'*' if current and r[0] == current[0] else ''}") for r in rows]
-
-
-def _writers(url: str) -> int:
-    with psycopg.connect(url) as connection:
-        row = connection.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY rag_chunks_%%' "
-            "AND state = 'active'"
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _wait_for_generation_in_progress(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while _writers(url) == 0:
-        assert time.monotonic() < deadline, "the build never started writing"
-        time.sleep(0.05)
-
-
-def _wait_for_no_writer(url: str) -> None:
     deadline = time.monotonic() + 30
-    while _writers(url):
+    while copying(postgres_url):
         assert time.monotonic() < deadline, "the killed build's backend lingers"
         time.sleep(0.1)
+    assert generations(postgres_url) == before
+    assert chunk_tables(postgres_url) == {f"rag_chunks_{g}" for g, _ in before}
+    assert pg_qa.retriever.retrieve("Nato", 3).passages
 
 
 def test_replicas_share_feedback(postgres_settings: Settings, pg_qa: QuestionAnswering) -> None:
@@ -200,17 +149,15 @@ def test_replicas_share_feedback(postgres_settings: Settings, pg_qa: QuestionAns
 
 
 def test_a_lost_database_is_503_with_retry_after_and_recovers_by_itself(
-    tmp_path_factory: pytest.TempPathFactory,
     settings: Settings,
-    corpus_dir: object,
-    store_dir: object,
+    corpus_dir: Path,
+    store_dir: Path,
     embedder: Embedder,
 ) -> None:
-
     server = start_server()
     try:
         url = fresh_database(server, "lost")
-        build_postgres(url, corpus_dir, store_dir, embedder)  # type: ignore[arg-type]
+        build_postgres(url, corpus_dir, store_dir, embedder)
         pg_settings = settings.model_copy(
             update={"store": "postgres", "database_url": SecretStr(url)}
         )
