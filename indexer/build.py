@@ -24,7 +24,12 @@ from indexer.corpus import DocumentEntry, file_sha256, load_manifest, read_docum
 from indexer.directory_target import DirectoryTarget
 from indexer.documents import Chunk
 from indexer.embedders import Embedder
-from indexer.embedding_cache import EmbeddingCache, embed_with_cache, model_identity
+from indexer.embedding_cache import (
+    EmbeddingCache,
+    VectorsByKey,
+    embed_with_cache,
+    model_identity,
+)
 from indexer.store import FORMAT_VERSION
 
 MANIFEST_NAME = "manifest.toml"
@@ -120,7 +125,13 @@ def build_into(
     embed = embedder.embed_passages
     chunk_part = embed_with_cache(embed, passage_texts, identity, cache, dim, _BATCH, progress)
     sentence_part = embed_with_cache(
-        embed, sentence_texts, identity, _Joined(cache, chunk_part), dim, _BATCH, progress
+        embed,
+        sentence_texts,
+        identity,
+        _Joined(cache, VectorsByKey(dict(zip(chunk_part.keys, chunk_part.vectors, strict=True)))),
+        dim,
+        _BATCH,
+        progress,
     )
     counts = {entry.id: sum(1 for c in chunks if c.doc_id == entry.id) for entry in entries}
     embedded = chunk_part.embedded + sentence_part.embedded
@@ -163,14 +174,13 @@ def build_into(
 
 @dataclass(frozen=True)
 class _Joined:
-    """The target's cache, then the passages just embedded (a one-sentence chunk's text
+    """The passages just embedded, then the target's cache (a one-sentence chunk's text
     without a heading is its sentence)."""
 
     cache: EmbeddingCache
-    fresh: Any
+    fresh: VectorsByKey
 
     def lookup(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
-        found = dict(zip(self.fresh.keys, self.fresh.vectors, strict=True))
-        hits = {key: found[key] for key in keys if key in found}
+        hits = self.fresh.lookup(keys)
         rest = [key for key in keys if key not in hits]
         return {**self.cache.lookup(rest), **hits} if rest else hits

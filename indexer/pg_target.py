@@ -99,8 +99,7 @@ class PostgresTarget:
         analyzer = Analyzer.for_corpus(c.passage_text for c in built.chunks)
         assert analyzer.splitter is not None
         term_lists = [analyzer.terms(c.passage_text) for c in built.chunks]
-        dim = int(built.chunk_vectors.shape[1]) if len(built.chunk_vectors) else 0
-        dim = dim or int(built.manifest["embedder"]["dim"])
+        dim = int(built.manifest["embedder"]["dim"])
         with connection.transaction():
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (pg_schema.BUILD_LOCK,))
             row = connection.execute(
