@@ -46,8 +46,17 @@ def as_record(item: StoredFeedback) -> dict[str, Any]:
     }
 
 
+# Line ends besides "\n" that readers split on (Python's str.splitlines, JavaScript before
+# ES2019): json.dumps leaves them raw inside strings, so a record would span two lines.
+_LINE_ENDS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def to_jsonl(items: Iterable[StoredFeedback]) -> str:
-    return "".join(json.dumps(as_record(item), ensure_ascii=False) + "\n" for item in items)
+    """One record per line, whatever line ends its texts hold."""
+    return "".join(
+        json.dumps(as_record(item), ensure_ascii=False).translate(_LINE_ENDS) + "\n"
+        for item in items
+    )
 
 
 def _citation_label(citation: dict[str, Any]) -> str:

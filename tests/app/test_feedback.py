@@ -179,3 +179,17 @@ def test_export_functions_are_pure() -> None:
     assert json.loads(to_jsonl(items))["id"] == 7
     assert to_csv(items).splitlines()[1].startswith("7,2026-01-01T00:00:00+00:00,down,Fråga?")
     assert FeedbackStore(Path("/nonexistent/never-touched")).path.name == "never-touched"
+
+
+def test_a_jsonl_record_stays_on_one_line_whatever_line_ends_its_texts_hold() -> None:
+    """U+0085, U+2028 and U+2029 are line ends to str.splitlines and older JavaScript; the
+    stateful fuzz found a citation section holding one, which split its record in two."""
+    odd = "a\x85b\u2028c\u2029d\\\u2028e"
+    entry = FeedbackEntry(
+        "Fråga?", "Svar. [1]", "up", odd, ({"chunk_id": "a:1", "section": odd},), "x"
+    )
+    items = [StoredFeedback(1, "2026-01-01T00:00:00+00:00", entry)] * 2
+    lines = to_jsonl(items).splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[0])["comment"] == odd
+    assert json.loads(lines[1])["citations"][0]["section"] == odd
