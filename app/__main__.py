@@ -11,6 +11,7 @@ import uvicorn
 from app.api.access_control import AccessConfigError
 from app.backends.base import UnknownBackendError
 from app.backends.prompts import PromptError
+from app.http_protocol import CoalescingHTTPProtocol
 from app.logs import configure_logging
 from app.retrieval.rerank import RerankerError
 from app.settings import SettingsError, load_settings
@@ -57,6 +58,9 @@ def main() -> int:
         server_header=False,
         access_log=False,
         log_config=None,
+        # One write per loop turn: a replica killed mid-response never leaves nginx a head
+        # without a body (app/http_protocol.py).
+        http=CoalescingHTTPProtocol,
     )
     return 0
 

@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from app.http_protocol import CoalescingHTTPProtocol
 from app.main import create_app
 from app.service import QuestionAnswering
 from app.settings import Settings
@@ -34,9 +35,12 @@ def app_client(
 
 
 @contextmanager
-def serve(app: FastAPI) -> Iterator[str]:
-    """The app under uvicorn on a free loopback port, in a thread; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", proxy_headers=False)
+def serve(app: Any, http: Any = CoalescingHTTPProtocol) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port, in a thread, with the protocol
+    `python -m app` serves with; yields its base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", proxy_headers=False, http=http
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
