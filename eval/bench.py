@@ -43,14 +43,16 @@ def _levels(raw: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(kind: type) -> Any:
+def _positive(kind: type, zero: bool = False) -> Any:
     def parse(raw: str) -> Any:
         try:
             value = kind(raw)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{raw!r} is not a number") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {raw}")
+        if value < 0 or (value == 0 and not zero) or value != value:
+            raise argparse.ArgumentTypeError(
+                f"must be {'zero or more' if zero else 'positive'}, got {raw}"
+            )
         return value
 
     return parse
@@ -90,11 +92,27 @@ def build_parser() -> OneLineParser:
         help="after the levels, 32 clients (half /ask, half /search) for this long (0: none)",
     )
     add("--soak-clients", type=_positive(int), default=32, help="clients in the soak")
+    add(
+        "--settle-ms",
+        type=_positive(float, zero=True),
+        default=DEFAULT_SETTLE_MS,
+        metavar="MS",
+        help="pause before each timed call of the floor comparison "
+        f"(default {DEFAULT_SETTLE_MS:g}; 0: none)",
+    )
     add("--questions", type=Path, default=QUESTIONS)
     add("--reports", type=Path, default=REPORTS)
     add("--no-charts", action="store_true")
     return parser
 
+
+# At libgomp's default wait policy a process's OpenMP threads spin for a few milliseconds
+# after each embedding. Timed back to back, each call of the floor comparison but the first
+# would share the two cores with the spinning threads of the process timed before it (the
+# service always came after two of them). A pause before each timed call gives all of them
+# the same quiet machine; the control is the engine loaded as the service loads it, which
+# must then match the plain one.
+DEFAULT_SETTLE_MS = 20.0
 
 # One client from one address: a per-client rate limit would measure the limiter. The levels
 # cycle through the eval questions, so a query-vector cache would answer most of them from
@@ -144,11 +162,21 @@ async def timed_post(client: httpx.AsyncClient, path: str, body: dict[str, Any])
 
 
 async def run_floor(
-    client: httpx.AsyncClient, texts: list[str], samples: int, env: dict[str, str] | None
+    client: httpx.AsyncClient,
+    texts: list[str],
+    samples: int,
+    env: dict[str, str] | None,
+    settle_s: float = DEFAULT_SETTLE_MS / 1000,
 ) -> dict[str, Any]:
     """One at a time: the floor process embeds a question, then the service answers it (on
     /search, or on /ask for the next one), then /health: the same machine for all. Beside
-    it, a second floor process embeds the question with the service's OpenMP settings."""
+    it, a second floor process embeds the question with the service's OpenMP settings.
+    Each timed call waits `settle_s` first (DEFAULT_SETTLE_MS says why)."""
+
+    async def settled() -> None:
+        if settle_s > 0:
+            await asyncio.sleep(settle_s)
+
     floor, as_service = FloorProcess(), FloorProcess(env or {})
     await floor.start()
     await as_service.start()
@@ -163,11 +191,16 @@ async def run_floor(
         for i in range(min(samples, len(texts) // 2)):
             search, ask = texts[2 * i], texts[2 * i + 1]
             for text in (search, ask):
+                await settled()
                 timings["floor"].append(await floor.embed(text))
+                await settled()
                 timings["floor_as_service"].append(await as_service.embed(text))
+            await settled()
             timings["search"].append(await timed_post(client, "/search", {"query": search}))
             body = {"question": ask, "backend": "extractive"}
+            await settled()
             timings["ask"].append(await timed_post(client, "/ask", body))
+            await settled()
             started = time.perf_counter()
             (await client.get("/health")).raise_for_status()
             timings["health"].append((time.perf_counter() - started) * 1000)
@@ -177,6 +210,7 @@ async def run_floor(
     summary = {name: latency_summary(values) for name, values in timings.items()}
     p50 = summary["floor"].get("p50", 0.0)
     return {
+        "settle_ms": settle_s * 1000,
         "latency_ms": summary,
         "ratio_p50": {
             name: summary[name]["p50"] / p50 if p50 else None
@@ -217,7 +251,11 @@ async def run_levels(
             await timed_post(client, "/ask", {"question": text, "backend": "extractive"})
         memory: dict[str, Any] = {"rest_mb": rss_mb(pid)}
         env = None if args.url else service_env(args)
-        floor = await run_floor(client, texts, args.floor_samples, env) if used else None
+        floor = (
+            await run_floor(client, texts, args.floor_samples, env, args.settle_ms / 1000)
+            if used
+            else None
+        )
         samples: list[float] = []
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_rss(pid, samples, stop))

@@ -249,9 +249,11 @@ def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
         for name, label in names.items()
         if ms.get(name)
     ]
+    settle = floor.get("settle_ms")
+    pause = f"; {settle:g} ms of quiet before each timed call" if settle else ""
     return [
         "Floor: one question at a time, interleaved (floor, /search; floor, /ask; /health),",
-        "each question new to the service.",
+        f"each question new to the service{pause}.",
         "",
         md_table(["what", "n", "p50 ms", "p95 ms", "p50 / floor p50"], rows),
         "",

