@@ -182,3 +182,4 @@ def test_a_replica_killed_under_load_fails_no_request(
         worker.join(timeout=60)
     assert served_before_kill > 0 and len(outcomes) > served_before_kill
     assert failures == [], failures[:5]
+    print(f"\nreplica killed under load: {len(outcomes)} requests, {len(failures)} failed")
