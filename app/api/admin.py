@@ -15,7 +15,7 @@ from app.telemetry import Metrics
 router = APIRouter(tags=["admin"])
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     policy: AccessPolicy = request.app.state.access
     identity = identity_of(request.scope)
     if policy.keys_on and identity.key_name is None:

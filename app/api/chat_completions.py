@@ -60,7 +60,7 @@ class ChatOptions:
     sources_block: bool
 
 
-def get_chat_options(request: Request) -> ChatOptions:
+async def get_chat_options(request: Request) -> ChatOptions:
     options: ChatOptions = request.app.state.chat_options
     return options
 

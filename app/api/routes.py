@@ -79,8 +79,9 @@ async def search(body: SearchRequest, qa: QA) -> SearchResponse:
 
 
 @router.get("/health", response_model=HealthResponse, summary="Tjänstens status")
-def health(qa: QA) -> HealthResponse:
-    """Reports the loaded store and the configured backends."""
+async def health(qa: QA) -> HealthResponse:
+    """Reports the loaded store and the configured backends (from memory: no store query,
+    so it runs on the event loop; a load balancer asks it often)."""
     return HealthResponse(
         status="ok",
         store=StoreSummary.from_manifest(qa.manifest),
