@@ -22,7 +22,7 @@ from itertools import zip_longest
 import numpy as np
 
 from app.answer.answer_type import Places, expected_answer_type, satisfies
-from app.answer.evidence import RefusalThresholds, assess, term_coverage
+from app.answer.evidence import QuestionTerms, RefusalThresholds, assess
 from app.answer.question_analysis import QuestionNeeds, analyse, mentions
 from app.answer.refusals import REFUSALS
 from app.answer.units import AnswerUnit, CandidateSentence, build_units
@@ -93,6 +93,11 @@ class Lexicon:
     places: Places | None = None
     # Document id → the names questions use for it ("pressmeddelandet", "dialogen").
     documents: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    @cached_property
+    def idf_ceiling(self) -> float:
+        """The highest IDF, what a term the corpus never uses weighs (`term_coverage`)."""
+        return max(self.idf.values(), default=1.0)
 
     @cached_property
     def document_terms(self) -> frozenset[str]:
@@ -180,6 +185,7 @@ def _score_units(
     settings: ComposerSettings,
 ) -> list[_Scored]:
     asked = set(question_terms)
+    weighted = QuestionTerms(question_terms, lexicon.idf, lexicon.idf_ceiling)
     scored = []
     for unit in units:
         if unit.kind == "list" and len(unit.members) > settings.max_list_items:
@@ -189,7 +195,7 @@ def _score_units(
         terms = set(lexicon.terms_of(unit.text))
         context_terms = set(lexicon.terms_of(unit.context))
         similarity = max(float(p.vector @ question_vector) for p in unit.parts)
-        lexical = term_coverage(question_terms, terms | context_terms, lexicon.idf)
+        lexical = weighted.coverage(terms | context_terms)
         focus = (
             sum(mentions(f"{unit.context} {unit.text}", f) for f in needs.focus) / len(needs.focus)
             if needs.focus
@@ -246,7 +252,8 @@ def compose_answer(
     question_terms = [t for t in question_terms if t not in naming] or list(question_terms)
     sentence_terms = [set(terms_of(c.text)) for c in pool]
     context_terms = {t for c in {c.context for c in pool} for t in terms_of(c)}
-    coverage = term_coverage(question_terms, set().union(context_terms, *sentence_terms), idf)
+    evidence = set().union(context_terms, *sentence_terms)
+    coverage = QuestionTerms(question_terms, idf, lexicon.idf_ceiling).coverage(evidence)
     similarities = [float(c.vector @ question_vector) for c in pool]
     answer_type = expected_answer_type(question)
     # A question for a person, a place or a time is checked by its type below: its other

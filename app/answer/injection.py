@@ -9,6 +9,7 @@ sees (the passage stays searchable and quotable as it is).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from indexer.sentences import split_sentences
 
@@ -25,6 +26,9 @@ _PATTERNS = [
 _INJECTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I | re.S)
 
 
+# The extractive backend asks this of every retrieved sentence, and the same corpus sentences
+# come back question after question.
+@lru_cache(maxsize=8192)
 def is_instruction(sentence: str) -> bool:
     return bool(_INJECTION.search(sentence))
 
