@@ -220,9 +220,7 @@ class QuestionAnswering:
         # A question that places its answer in one document ("i pressmeddelandet") is
         # answered from that document's passages.
         document = split[0].document if len(split) == 1 else None
-        retrieval: Retrieval = await anyio.to_thread.run_sync(
-            self.retriever.retrieve, search_query, k, mode, document
-        )
+        retrieval: Retrieval = await self.retriever.retrieve_async(search_query, k, mode, document)
         passages = retrieval.passages
         parts: tuple[PartRequest, ...] = ()
         if len(split) > 1:
@@ -268,8 +266,7 @@ class QuestionAnswering:
         """Each part of a two-part question retrieved for on its own (in the document it
         names), so that each gets its own evidence; the passages are taken in turn."""
         retrievals = [
-            await anyio.to_thread.run_sync(self.retriever.retrieve, p.text, k, mode, p.document)
-            for p in split
+            await self.retriever.retrieve_async(p.text, k, mode, p.document) for p in split
         ]
         passages, refs = interleave_parts([r.passages for r in retrievals], k)
         parts = tuple(
@@ -329,7 +326,10 @@ class QuestionAnswering:
             if tail:
                 first_token = first_token or time.perf_counter()
                 yield DeltaEvent(tail)
-            generation = await anyio.to_thread.run_sync(check.finish)
+            # A hop to a worker and back costs more than the extractive answer's check.
+            generation = (
+                await anyio.to_thread.run_sync(check.finish) if check.embeds else check.finish()
+            )
             if generation.refused and route.gate is not None:
                 # The gate found units that answer (and, when it was a close call, the
                 # model's own yes/no agreed): a refusal now is the model losing its way in

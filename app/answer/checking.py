@@ -119,6 +119,12 @@ class AnswerCheck:
         tail = self._citations.feed(self._leaks.flush()) + self._citations.flush()
         return self._let_through(tail)
 
+    @property
+    def embeds(self) -> bool:
+        """Whether `finish` embeds the answer's sentences (the support check): a call for a
+        worker thread. Without it `finish` is a few string checks."""
+        return self._support is not None
+
     def finish(self) -> Generation:
         """The whole answer, checked; raises UnsupportedAnswer when it cannot be shown."""
         checked = check_answer(self.shown, self._valid)

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import anyio.to_thread
 import numpy as np
 
 from app.domain import Passage
 from app.retrieval.fusion import reciprocal_rank_fusion
+from app.retrieval.query_embeddings import embed_query
 from app.retrieval.rerank import Reranker
 from app.retrieval.store import PassageStore
 from indexer.embedders import Embedder
@@ -60,11 +62,30 @@ class Retriever:
         """The modes this retriever can run: rerank only with a reranker."""
         return ("bm25", "dense", "hybrid", *(("rerank",) if self.reranker else ()))
 
-    def retrieve(
+    async def retrieve_async(
         self, query: str, k: int, mode: Mode = "hybrid", document: str | None = None
     ) -> Retrieval:
-        """The top `k` passages for `query`; with `document`, only that document's."""
-        query_vector = self.embedder.embed_queries([query])[0]
+        """`retrieve` for the event loop: the query vector awaited there (no worker thread
+        waits for the embedding thread), then the search on the loop when the store says
+        it is short work, in a worker thread when it is not (a server, a large store, a
+        reranker's model)."""
+        query_vector = await embed_query(self.embedder, query)
+        if self.store.searches_on_loop and mode != "rerank":
+            return self.retrieve(query, k, mode, document, query_vector)
+        return await anyio.to_thread.run_sync(self.retrieve, query, k, mode, document, query_vector)
+
+    def retrieve(
+        self,
+        query: str,
+        k: int,
+        mode: Mode = "hybrid",
+        document: str | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> Retrieval:
+        """The top `k` passages for `query`; with `document`, only that document's. The
+        query's vector is embedded unless given."""
+        if query_vector is None:
+            query_vector = self.embedder.embed_queries([query])[0]
         terms = tuple(self.analyzer.terms(query))
         dense = self.store.dense_search(query_vector, self.settings.dense_candidates, document)
         lexical = self.store.lexical_candidates(terms, self.settings.lexical_candidates, document)

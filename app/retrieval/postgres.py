@@ -165,6 +165,10 @@ class PostgresStore:
     def __len__(self) -> int:
         return self._count
 
+    @property
+    def searches_on_loop(self) -> bool:
+        return False  # every search is a round trip to the server
+
     def dense_search(
         self, query_vector: np.ndarray, n: int, document: str | None = None
     ) -> list[tuple[int, float]]:

@@ -37,6 +37,12 @@ class PassageStore(Protocol):
 
     def __len__(self) -> int: ...
 
+    @property
+    def searches_on_loop(self) -> bool:
+        """Whether a search is short work in this process (no I/O, few passages), which the
+        service runs on its event loop rather than hand to a worker thread and back."""
+        ...
+
     def dense_search(
         self, query_vector: np.ndarray, n: int, document: str | None = None
     ) -> list[tuple[int, float]]:

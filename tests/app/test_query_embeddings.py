@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -216,3 +217,60 @@ def test_sizes_below_one_are_refused(embedder: Embedder) -> None:
         CachedQueries(embedder, size=0)
     with pytest.raises(ValueError, match="batch size"):
         BatchedQueries(embedder, max_batch=0)
+
+
+@pytest.mark.slow
+def test_an_awaited_query_is_embedded_on_the_embedding_thread_and_wakes_the_loop(
+    embedder: Embedder,
+) -> None:
+    recording = Recording(embedder)
+    batched = BatchedQueries(recording, max_batch=8)
+
+    async def ask_all() -> list[np.ndarray]:
+        return list(await asyncio.gather(*(batched.embed_query(q) for q in QUESTIONS)))
+
+    vectors = asyncio.run(ask_all())
+    assert recording.threads == {"query-embeddings"}
+    assert sum(len(call) for call in recording.calls) == len(QUESTIONS)
+    np.testing.assert_allclose(np.stack(vectors), one_by_one(embedder, QUESTIONS), atol=1e-6)
+
+
+@pytest.mark.slow
+def test_an_awaited_query_cancelled_while_it_waits_is_not_embedded(embedder: Embedder) -> None:
+    recording = Recording(embedder)
+    recording.gate = threading.Event()
+    batched = BatchedQueries(recording, max_batch=8)
+
+    async def cancel_the_second() -> np.ndarray:
+        first = asyncio.ensure_future(batched.embed_query(QUESTIONS[0]))
+        await asyncio.to_thread(wait_until, lambda: len(recording.calls) == 1)
+        second = asyncio.ensure_future(batched.embed_query(QUESTIONS[1]))
+        await asyncio.to_thread(wait_until, lambda: batched.queued() == 1)
+        second.cancel()
+        await asyncio.sleep(0)
+        assert recording.gate is not None
+        recording.gate.set()
+        vector = await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        return vector
+
+    vector = asyncio.run(cancel_the_second())
+    # The engine's thread goes on: the next query is served, the cancelled one never was.
+    batched.embed_queries([QUESTIONS[2]])
+    assert recording.calls == [[QUESTIONS[0]], [QUESTIONS[2]]]
+    np.testing.assert_array_equal(vector, embedder.embed_queries([QUESTIONS[0]])[0])
+
+
+@pytest.mark.slow
+def test_an_awaited_query_the_cache_holds_never_reaches_the_engine(embedder: Embedder) -> None:
+    recording = Recording(embedder)
+    cached = query_embedder(recording, cache_size=8, batch_size=8)
+    assert isinstance(cached, CachedQueries)
+    first = asyncio.run(cached.embed_query(QUESTIONS[0]))
+    again = asyncio.run(cached.embed_query(QUESTIONS[0]))
+    assert recording.calls == [[QUESTIONS[0]]]
+    assert (cached.hits, cached.misses) == (1, 1)
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, embedder.embed_queries([QUESTIONS[0]])[0])
+    assert not again.flags.writeable

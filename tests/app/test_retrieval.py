@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 import pytest
 
-from app.retrieval.pipeline import RetrievalSettings, Retriever
+from app.retrieval.pipeline import Retrieval, RetrievalSettings, Retriever
+from app.retrieval.store import PassageStore
 from app.service import QuestionAnswering
 
 pytestmark = pytest.mark.slow
@@ -59,3 +63,49 @@ def test_rerank_reorders_only_the_head(qa: QuestionAnswering) -> None:
     assert "Ukraina" in reranked.passages[0].chunk.text
     counts = [p.chunk.text.count("Ukraina") for p in reranked.passages]
     assert counts == sorted(counts, reverse=True)
+
+
+class WhereSearched:
+    """The real store, recording the thread each search ran on; `on_loop` as told."""
+
+    def __init__(self, inner: PassageStore, on_loop: bool) -> None:
+        self._inner = inner
+        self._on_loop = on_loop
+        self.threads: list[int] = []
+
+    @property
+    def searches_on_loop(self) -> bool:
+        return self._on_loop
+
+    def dense_search(self, *args: Any, **kwargs: Any) -> list[tuple[int, float]]:
+        self.threads.append(threading.get_ident())
+        return self._inner.dense_search(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@pytest.mark.parametrize("on_loop", [True, False])
+def test_awaited_retrieval_searches_where_the_store_says_and_finds_the_same(
+    qa: QuestionAnswering, on_loop: bool
+) -> None:
+    base = qa.retriever
+    store = WhereSearched(base.store, on_loop)
+    retriever = Retriever(store, base.embedder, base.analyzer, base.settings)  # type: ignore[arg-type]
+    question = "Vad säger strategin om samarbetet inom Nato?"
+
+    async def retrieve() -> tuple[Retrieval, int]:
+        return await retriever.retrieve_async(question, 5), threading.get_ident()
+
+    awaited, loop_thread = asyncio.run(retrieve())
+    plain = base.retrieve(question, 5)
+    assert (store.threads[0] == loop_thread) is on_loop
+    assert [p.chunk.chunk_id for p in awaited.passages] == [
+        p.chunk.chunk_id for p in plain.passages
+    ]
+    assert awaited.query_terms == plain.query_terms
+    np.testing.assert_array_equal(awaited.query_vector, plain.query_vector)
+
+
+def test_the_default_store_is_searched_on_the_loop(qa: QuestionAnswering) -> None:
+    assert len(qa.retriever.store) == 66 and qa.retriever.store.searches_on_loop
