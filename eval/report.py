@@ -238,6 +238,7 @@ def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
         "search": "/search over HTTP",
         "ask": "/ask (extractive) over HTTP",
         "health": "/health over HTTP",
+        "search_httpx": "/search over HTTP through httpx",
     }
     rows = [
         [
@@ -251,9 +252,15 @@ def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
     ]
     settle = floor.get("settle_ms")
     pause = f"; {settle:g} ms of quiet before each timed call" if settle else ""
+    client = (
+        "; the service's calls through a minimal HTTP/1.1 client (eval/wire.py), /search"
+        " also through httpx"
+        if floor.get("client") == "wire"
+        else ""
+    )
     return [
         "Floor: one question at a time, interleaved (floor, /search; floor, /ask; /health),",
-        f"each question new to the service{pause}.",
+        f"each question new to the service{pause}{client}.",
         "",
         md_table(["what", "n", "p50 ms", "p95 ms", "p50 / floor p50"], rows),
         "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +15,8 @@ from eval.bench import floor_questions, run_floor, speed_summary
 from eval.cli import QUESTIONS
 from eval.floor import FloorProcess, plain_env
 from eval.report import render_bench
+from eval.wire import WireClient
+from tests.app.apps import serve
 
 
 def test_the_plain_floor_leaves_openmp_to_its_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -124,3 +127,39 @@ def test_every_timed_call_of_the_floor_comparison_waits_for_quiet_first() -> Non
     assert len(back_to_back) == 2  # /search, /ask, /health
     assert min(asyncio.run(gaps(0.25))) >= 0.25
     assert min(back_to_back) < 0.25
+
+
+@pytest.mark.slow
+def test_the_wire_client_times_every_call_and_httpx_times_search_again() -> None:
+    """Over a real loopback server: /search, /ask and /health through the minimal client
+    (one connection), and /search once more through httpx, each timed."""
+    seen: list[tuple[str, int]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        seen.append((scope["path"], scope["client"][1]))
+        body = b'{"status": "ok"}'
+        headers = [(b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def run(url: str) -> dict[str, Any]:
+        wire = await WireClient.connect(url)
+        try:
+            async with httpx.AsyncClient(base_url=url) as client:
+                texts = ["Vad är NB8?", "Vad säger strategin om Nato?"]
+                return await run_floor(
+                    client, texts, 1, {"OMP_WAIT_POLICY": "PASSIVE"}, 0.0, wire, None, True
+                )
+        finally:
+            await wire.close()
+
+    with serve(app) as url:
+        floor = asyncio.run(run(url))
+    assert [path for path, _ in seen] == ["/search", "/search", "/ask", "/health"]
+    wire_ports = {port for i, (_, port) in enumerate(seen) if i != 1}
+    assert len(wire_ports) == 1 and seen[1][1] not in wire_ports
+    assert floor["client"] == "wire"
+    assert floor["latency_ms"]["search_httpx"]["n"] == 1
+    assert set(floor["ratio_p50"]) == {"floor_as_service", "search", "ask", "search_httpx"}
