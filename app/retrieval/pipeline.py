@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import anyio
 import anyio.to_thread
 import numpy as np
 
@@ -71,6 +72,9 @@ class Retriever:
         reranker's model)."""
         query_vector = await embed_query(self.embedder, query)
         if self.store.searches_on_loop and mode != "rerank":
+            # A batch of vectors comes back at once: the loop reads the requests that
+            # arrived meanwhile (and hands them to the embedding thread) before searching.
+            await anyio.sleep(0)
             return self.retrieve(query, k, mode, document, query_vector)
         return await anyio.to_thread.run_sync(self.retrieve, query, k, mode, document, query_vector)
 

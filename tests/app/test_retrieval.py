@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from app.retrieval.pipeline import Retrieval, RetrievalSettings, Retriever
+from app.retrieval.query_embeddings import CachedQueries
 from app.retrieval.store import PassageStore
 from app.service import QuestionAnswering
 
@@ -109,3 +110,53 @@ def test_awaited_retrieval_searches_where_the_store_says_and_finds_the_same(
 
 def test_the_default_store_is_searched_on_the_loop(qa: QuestionAnswering) -> None:
     assert len(qa.retriever.store) == 66 and qa.retriever.store.searches_on_loop
+
+
+class Arrived:
+    """Records, in order, when another task ran and when a search began."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+
+    async def other_task(self) -> None:
+        self.events.append("other task")
+
+
+def test_the_loop_runs_other_tasks_before_an_awaited_search_and_an_extractive_answer(
+    qa: QuestionAnswering,
+) -> None:
+    """Under load a batch of query vectors arrives at once; what runs on the loop after it
+    (the search, the composing) lets the loop serve what is ready first, e.g. requests
+    waiting to reach the embedding thread."""
+    base = qa.retriever
+    store = WhereSearched(base.store, on_loop=True)
+    retriever = Retriever(store, base.embedder, base.analyzer, base.settings)  # type: ignore[arg-type]
+    backend = qa.routes.get("extractive").backend
+    arrived = Arrived()
+    question = "Vad säger strategin om samarbetet inom Nato?"
+    compose = backend.compose  # type: ignore[attr-defined]
+
+    def composing(request: Any) -> Any:
+        arrived.events.append("compose")
+        return compose(request)
+
+    # A cache hit: no wait for the embedding thread yields to the loop before the search.
+    retriever.embedder = CachedQueries(base.embedder, size=4)
+    retriever.embedder.embed_queries([question])
+
+    async def run() -> None:
+        other = asyncio.ensure_future(arrived.other_task())
+        await retriever.retrieve_async(question, 5)
+        arrived.events.append("searched")
+        await other
+        request = (await qa.prepare(question, 5)).backend_request
+        other = asyncio.ensure_future(arrived.other_task())
+        backend.compose = composing  # type: ignore[attr-defined]
+        try:
+            await backend.generate(request)
+        finally:
+            del backend.compose  # type: ignore[attr-defined]
+        await other
+
+    asyncio.run(run())
+    assert arrived.events == ["other task", "searched", "other task", "compose"]
