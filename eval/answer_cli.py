@@ -29,7 +29,8 @@ from eval.answer_study import (
     score_study,
     study,
 )
-from eval.cli import QUESTIONS, OneLineParser, _positive, fail
+from eval.arguments import at_least_one
+from eval.cli import QUESTIONS, OneLineParser, fail
 from eval.question_set import QuestionItem, load_questions
 from eval.report import REPORTS
 from eval.runner import ASK_K, stratified, turns
@@ -47,7 +48,7 @@ def build_parser() -> OneLineParser:
     add("--split", type=Path, default=SPLIT, help="which of --questions are the test part")
     add("--heldout", type=Path, default=HELDOUT, help="questions never tuned on")
     add("--part", choices=PARTS, action="append", dest="parts", help="only these parts")
-    add("--limit", type=_positive, help="N questions per part, taken round-robin over types")
+    add("--limit", type=at_least_one, help="N questions per part, taken round-robin over types")
     add(
         "--local-model",
         type=Path,

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from eval import charts
+from eval.arguments import positive
 from eval.cli import QUESTIONS, OneLineParser
 from eval.floor import FloorProcess
 from eval.load import LoadLevel, ServiceProcess, level_summary, parse_levels, rss_mb, sample_rss
@@ -45,21 +46,6 @@ def _levels(raw: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _positive(kind: type, zero: bool = False) -> Any:
-    def parse(raw: str) -> Any:
-        try:
-            value = kind(raw)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{raw!r} is not a number") from None
-        if value < 0 or (value == 0 and not zero) or value != value:
-            raise argparse.ArgumentTypeError(
-                f"must be {'zero or more' if zero else 'positive'}, got {raw}"
-            )
-        return value
-
-    return parse
-
-
 def build_parser() -> OneLineParser:
     parser = OneLineParser(prog="python -m eval bench", description=__doc__)
     add = parser.add_argument
@@ -74,10 +60,10 @@ def build_parser() -> OneLineParser:
         help="environment of the started service (default: RAG_RATE_LIMIT_PER_MINUTE=0)",
     )
     add("--levels", type=_levels, default=[1, 8, 32], help="concurrency levels (default 1,8,32)")
-    add("--requests", type=_positive(int), default=200, help="requests per endpoint and level")
-    add("--seconds", type=_positive(float), help="run each level for this long instead")
-    add("--max-seconds", type=_positive(float), default=300.0, help="overall time bound")
-    add("--startup-timeout", type=_positive(float), default=180.0)
+    add("--requests", type=positive(int), default=200, help="requests per endpoint and level")
+    add("--seconds", type=positive(float), help="run each level for this long instead")
+    add("--max-seconds", type=positive(float), default=300.0, help="overall time bound")
+    add("--startup-timeout", type=positive(float), default=180.0)
     add("--time-build", action="store_true", help="also time `python -m indexer build` (tmp dir)")
     add(
         "--floor-samples",
@@ -93,10 +79,10 @@ def build_parser() -> OneLineParser:
         metavar="SECONDS",
         help="after the levels, 32 clients (half /ask, half /search) for this long (0: none)",
     )
-    add("--soak-clients", type=_positive(int), default=32, help="clients in the soak")
+    add("--soak-clients", type=positive(int), default=32, help="clients in the soak")
     add(
         "--settle-ms",
-        type=_positive(float, zero=True),
+        type=positive(float, zero=True),
         default=DEFAULT_SETTLE_MS,
         metavar="MS",
         help="pause before each timed call of the floor comparison "

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 import httpx
 
 from eval import charts
+from eval.arguments import at_least_one
 from eval.gates import (
     Gate,
     baseline_payload,
@@ -59,16 +60,6 @@ def _gate(direction: str) -> Any:
     return parse
 
 
-def _positive(raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def build_parser() -> OneLineParser:
     parser = OneLineParser(prog="python -m eval", description=__doc__)
     add = parser.add_argument
@@ -82,7 +73,7 @@ def build_parser() -> OneLineParser:
         metavar="NAME",
         help="answer backend to evaluate (repeatable; default: extractive)",
     )
-    add("--limit", type=_positive, help="evaluate N questions, taken round-robin over types")
+    add("--limit", type=at_least_one, help="evaluate N questions, taken round-robin over types")
     add(
         "--fail-under",
         action="append",

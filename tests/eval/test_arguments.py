@@ -1,0 +1,67 @@
+"""The evaluation commands' numeric options: what each refuses, and the one line it says."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+import pytest
+
+from eval.arguments import at_least_one, positive
+from eval.bench import main as bench_main
+from eval.rate_limits import main as rate_limits_main
+
+
+@pytest.mark.parametrize(
+    ("parse", "raw", "value"),
+    [
+        (at_least_one, "3", 3),
+        (positive(float), "0.5", 0.5),
+        (positive(float, zero=True), "0", 0.0),
+        (positive(int, zero=True), "0", 0),
+    ],
+)
+def test_a_value_in_range_is_parsed_as_its_kind(
+    parse: Callable[[str], float], raw: str, value: float
+) -> None:
+    parsed = parse(raw)
+    assert parsed == value and type(parsed) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("parse", "raw", "message"),
+    [
+        (at_least_one, "0", "must be at least 1, got 0"),
+        (at_least_one, "-2", "must be at least 1, got -2"),
+        (at_least_one, "1.5", "'1.5' is not a whole number"),
+        (at_least_one, "", "'' is not a whole number"),
+        (positive(float), "0", "must be above zero, got 0"),
+        (positive(float), "abc", "'abc' is not a number"),
+        (positive(float), "nan", "must be above zero, got nan"),
+        (positive(float, zero=True), "inf", "must be zero or more, got inf"),
+        (positive(float, zero=True), "-0.1", "must be zero or more, got -0.1"),
+    ],
+)
+def test_a_value_out_of_range_says_what_was_wrong(
+    parse: Callable[[str], float], raw: str, message: str
+) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=f"^{message}$"):
+        parse(raw)
+
+
+@pytest.mark.parametrize(
+    ("main", "argv", "expected"),
+    [
+        (bench_main, ["--requests", "0"], "argument --requests: must be at least 1, got 0"),
+        (bench_main, ["--seconds", "nan"], "argument --seconds: must be above zero, got nan"),
+        (rate_limits_main, ["--rate", "x"], "argument --rate: 'x' is not a number"),
+        (rate_limits_main, ["--burst", "0"], "argument --burst: must be at least 1, got 0"),
+    ],
+)
+def test_the_commands_refuse_a_bad_value_with_exit_2(
+    main: object, argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)  # type: ignore[operator]
+    assert exit_info.value.code == 2
+    assert expected in capsys.readouterr().err
