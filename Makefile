@@ -138,7 +138,7 @@ eval: index setup-dev
 ## Throughput, latency and memory of the service on loopback, then a 60 s soak with 32
 ## clients: eval/reports/<timestamp>-bench/.
 bench: index setup-dev
-	$(PY) -m eval bench --soak 60 --service-env OMP_WAIT_POLICY=$(RUN_WAIT_POLICY) $(ARGS)
+	$(PY) -m eval bench --soak 60 --time-build --service-env OMP_WAIT_POLICY=$(RUN_WAIT_POLICY) $(ARGS)
 
 ## The stores at scale: FAISS flat, FAISS HNSW and pgvector HNSW on synthetic corpora
 ## (no model; a PostgreSQL from localdb in a temp dir): eval/reports/<timestamp>-scale/.
