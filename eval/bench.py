@@ -438,7 +438,8 @@ def main(argv: list[str]) -> int:
     print(speed_summary(results))
     print(f"report: {folder / 'report.md'}")
     if "error" in (results.get("build") or {}):
-        print(f"python -m eval bench: error: {results['build']['error']}", file=sys.stderr)
+        error = results["build"]["error"]
+        print(f"python -m eval bench: error: {error} (in {folder})", file=sys.stderr)
         return 1
     return soak_verdict(results.get("soak"))
 
