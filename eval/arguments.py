@@ -23,8 +23,6 @@ def positive(kind: type[int] | type[float], zero: bool = False) -> Callable[[str
             raise argparse.ArgumentTypeError(f"must be {bound}, got {raw}")
         return value
 
-    # argparse names the parser in its own messages ("invalid positive int value").
-    parse.__name__ = f"positive {kind.__name__}"
     return parse
 
 

@@ -71,14 +71,14 @@ def build_parser() -> OneLineParser:
     )
     add(
         "--floor-samples",
-        type=int,
+        type=positive(int, zero=True),
         default=60,
         metavar="N",
         help="questions per endpoint in the floor comparison (0: none)",
     )
     add(
         "--soak",
-        type=float,
+        type=positive(float, zero=True),
         default=0.0,
         metavar="SECONDS",
         help="after the levels, 32 clients (half /ask, half /search) for this long (0: none)",
@@ -384,7 +384,7 @@ async def bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     if service is not None:
         index["service_startup_s"] = round(startup_s, 2)
     build = time_build(folder) if args.time_build else None
-    if build is not None and "error" not in build:
+    if build is not None:
         index.update({f"{key} (cold build)": value for key, value in build.items()})
     return {
         "floor": extra["floor"],

@@ -29,6 +29,7 @@ import psycopg
 
 from app.retrieval.fusion import reciprocal_rank_fusion
 from app.retrieval.postgres import PostgresStore, open_pool
+from eval.arguments import positive
 from eval.cli import OneLineParser
 from eval.report import REPORTS, md_table, new_report_dir, write_report
 from eval.scale_data import (
@@ -70,10 +71,10 @@ def build_parser() -> OneLineParser:
     parser = OneLineParser(prog="python -m eval scale", description=__doc__)
     add = parser.add_argument
     add("--sizes", type=_sizes, default=[10_000, 100_000], help="default 10000,100000")
-    add("--queries", type=int, default=200, help="timed queries per engine and size")
+    add("--queries", type=positive(int), default=200, help="timed queries per engine and size")
     add(
         "--seconds-per-path",
-        type=float,
+        type=positive(float),
         default=60.0,
         help="stop timing a path (dense, lexical, hybrid) of one engine after this long",
     )

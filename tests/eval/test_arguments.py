@@ -10,6 +10,7 @@ import pytest
 from eval.arguments import at_least_one, positive
 from eval.bench import main as bench_main
 from eval.rate_limits import main as rate_limits_main
+from eval.scale import main as scale_main
 
 
 @pytest.mark.parametrize(
@@ -56,6 +57,13 @@ def test_a_value_out_of_range_says_what_was_wrong(
         (bench_main, ["--seconds", "nan"], "argument --seconds: must be above zero, got nan"),
         (rate_limits_main, ["--rate", "x"], "argument --rate: 'x' is not a number"),
         (rate_limits_main, ["--burst", "0"], "argument --burst: must be at least 1, got 0"),
+        (
+            bench_main,
+            ["--floor-samples", "-3"],
+            "argument --floor-samples: must be zero or more, got -3",
+        ),
+        (bench_main, ["--soak", "nan"], "argument --soak: must be zero or more, got nan"),
+        (scale_main, ["--queries", "0"], "argument --queries: must be at least 1, got 0"),
     ],
 )
 def test_the_commands_refuse_a_bad_value_with_exit_2(
