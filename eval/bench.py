@@ -50,7 +50,11 @@ def build_parser() -> OneLineParser:
     parser = OneLineParser(prog="python -m eval bench", description=__doc__)
     add = parser.add_argument
     add("--url", help="benchmark a running service instead of starting one")
-    add("--pid", type=int, help="with --url: the server's process id, for its memory (RSS)")
+    add(
+        "--pid",
+        type=positive(int),
+        help="with --url: the server's process id, for its memory (RSS)",
+    )
     add("--api-key", help="sent as `Authorization: Bearer KEY`")
     add(
         "--service-env",
@@ -401,6 +405,13 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if args.pid is not None and not args.url:
         print("python -m eval bench: error: --pid only goes with --url", file=sys.stderr)
+        return 2
+    if args.pid is not None and rss_mb(args.pid) is None:
+        print(
+            f"python -m eval bench: error: --pid {args.pid}: no process with that id runs "
+            "here; give the server's (e.g. from `pgrep -f 'python -m app'`)",
+            file=sys.stderr,
+        )
         return 2
     try:
         service_env(args)

@@ -78,7 +78,12 @@ def build_parser() -> OneLineParser:
         default=60.0,
         help="stop timing a path (dense, lexical, hybrid) of one engine after this long",
     )
-    add("--seed", type=int, default=7)
+    add(
+        "--seed",
+        type=positive(int, zero=True),
+        default=7,
+        help="seed of the generated corpora and queries (0 or more; default 7)",
+    )
     add("--reports", type=Path, default=REPORTS)
     return parser
 

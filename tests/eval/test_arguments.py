@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +65,8 @@ def test_a_value_out_of_range_says_what_was_wrong(
         ),
         (bench_main, ["--soak", "nan"], "argument --soak: must be zero or more, got nan"),
         (scale_main, ["--queries", "0"], "argument --queries: must be at least 1, got 0"),
+        (scale_main, ["--seed", "-4"], "argument --seed: must be zero or more, got -4"),
+        (bench_main, ["--pid", "0"], "argument --pid: must be at least 1, got 0"),
     ],
 )
 def test_the_commands_refuse_a_bad_value_with_exit_2(
@@ -73,3 +76,10 @@ def test_the_commands_refuse_a_bad_value_with_exit_2(
         main(argv)  # type: ignore[operator]
     assert exit_info.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+def test_bench_refuses_the_pid_of_no_running_process(capsys: pytest.CaptureFixture[str]) -> None:
+    # pid_max is one above the largest process id the kernel hands out.
+    unused = Path("/proc/sys/kernel/pid_max").read_text(encoding="ascii").strip()
+    assert bench_main(["--url", "http://127.0.0.1:9", "--pid", unused]) == 2
+    assert f"--pid {unused}: no process with that id runs here" in capsys.readouterr().err
