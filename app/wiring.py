@@ -83,11 +83,13 @@ def openai_options(settings: Settings) -> OpenAIOptions:
 def extractive_backend(
     settings: Settings, analyzer: Analyzer, store: PassageStore
 ) -> ExtractiveBackend:
+    places = Gazetteer()
+    places.preload()
     return ExtractiveBackend(
         lexicon=Lexicon(
             terms_of=memoized_terms(analyzer.terms),
             idf=store.idf,
-            places=Gazetteer(),
+            places=places,
             documents={d["id"]: tuple(d.get("names", ())) for d in store.manifest["documents"]},
         ),
         thresholds=RefusalThresholds(

