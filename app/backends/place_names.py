@@ -23,7 +23,8 @@ EXONYM_MIN_POPULATION = 100_000
 
 
 def name_digest(name: str) -> int:
-    """A casefolded name's 64-bit digest (about one collision in 10^14 among 150,000 names)."""
+    """A casefolded name's 64-bit digest: among 150,000 names, a name outside them matches
+    one by chance with odds of about 1 in 10^14."""
     digest = hashlib.blake2b(name.casefold().encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 

@@ -3,7 +3,8 @@
 Loaded once per process, in the background from start-up (`preload`) or else by the first
 question that names something: a child process reads the data and hands back digests of the
 names (app/backends/place_names.py), about 0.7 s; the service keeps 1.2 MB of them instead
-of the 60 MB that reading the data leaves in a process.
+of the 60 MB that reading the data leaves in a process. If the child fails, the error is
+logged once and answers are composed without place names.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import subprocess
 import sys
 import threading
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from app.backends.place_names import name_digest
 
 logger = logging.getLogger(__name__)
 
+PLACE_NAMES_MODULE = "app.backends.place_names"
 LOAD_TIMEOUT_S = 60.0
 # The folder that holds the `app` package, from a source tree and an installed one alike.
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +33,7 @@ class GazetteerError(RuntimeError):
     """The gazetteer's data could not be read."""
 
 
-def load_digests(module: str = "app.backends.place_names") -> tuple[np.ndarray, np.ndarray]:
+def load_digests(module: str = PLACE_NAMES_MODULE) -> tuple[np.ndarray, np.ndarray]:
     """Sorted digests of city names and of country names, from `python -m module`."""
     try:
         done = subprocess.run(
@@ -58,38 +60,39 @@ def _contains(sorted_digests: np.ndarray, name: str) -> bool:
     return at < len(sorted_digests) and sorted_digests[at] == digest
 
 
+_EMPTY = np.zeros(0, dtype=np.uint64)
 _loading = threading.Lock()
 
 
-@lru_cache(maxsize=1)
-def _shared_digests() -> tuple[np.ndarray, np.ndarray]:
-    # One load per process, for every system built in it (the tests build many); a failed
-    # load is not cached, so the next question tries again.
-    return load_digests()
-
-
-def _digests() -> tuple[np.ndarray, np.ndarray]:
-    with _loading:
-        return _shared_digests()
-
-
-def _load_quietly() -> None:
+@cache
+def _shared_digests(module: str) -> tuple[np.ndarray, np.ndarray]:
+    # One load per process, for every system built in it (the tests build many). A failed
+    # load is remembered too: it is a broken installation, and retrying would cost every
+    # question that names something a child process.
     try:
-        _digests()
+        return load_digests(module)
     except GazetteerError as exc:
-        logger.warning("%s; the first question that needs place names tries again", exc)
+        logger.error("%s; answering without place names (no name is a city or a country)", exc)
+        return _EMPTY, _EMPTY
 
 
 class Gazetteer:
     """Is this name a city, or a country? (GeoNames: cities over 15,000 people.)"""
 
+    def __init__(self, module: str = PLACE_NAMES_MODULE) -> None:
+        self._module = module
+
     def preload(self) -> None:
         """Loads the names in a background thread, so that the first question that names
         something does not wait for them (a question asked meanwhile waits for this load)."""
-        threading.Thread(target=_load_quietly, name="gazetteer", daemon=True).start()
+        threading.Thread(target=self._digests, name="gazetteer", daemon=True).start()
 
     def is_city(self, name: str) -> bool:
-        return _contains(_digests()[0], name)
+        return _contains(self._digests()[0], name)
 
     def is_country(self, name: str) -> bool:
-        return _contains(_digests()[1], name)
+        return _contains(self._digests()[1], name)
+
+    def _digests(self) -> tuple[np.ndarray, np.ndarray]:
+        with _loading:
+            return _shared_digests(self._module)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -44,3 +46,15 @@ def test_the_child_process_hands_back_the_geonames_names() -> None:
 def test_a_child_that_fails_is_named_with_its_last_error_line() -> None:
     with pytest.raises(GazetteerError, match=r"\(exit 1\): .*No module named .*no_such_module"):
         load_digests("app.backends.no_such_module")
+
+
+def test_a_gazetteer_whose_child_fails_knows_no_place_and_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broken = Gazetteer("app.backends.no_such_place_module")
+    with caplog.at_level(logging.ERROR, logger="app.backends.places"):
+        assert not broken.is_city("Washington")
+        assert not broken.is_country("Sweden")
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1
+    assert "did not load (exit 1)" in errors[0] and "answering without place names" in errors[0]
