@@ -51,7 +51,13 @@ def load_digests(module: str = PLACE_NAMES_MODULE) -> tuple[np.ndarray, np.ndarr
             f"the place-name gazetteer did not load (exit {done.returncode}): {lines[-1]}"
         )
     stream = io.BytesIO(done.stdout)
-    return np.load(stream, allow_pickle=False), np.load(stream, allow_pickle=False)
+    try:
+        return np.load(stream, allow_pickle=False), np.load(stream, allow_pickle=False)
+    except (ValueError, EOFError) as exc:
+        raise GazetteerError(
+            f"the place-name gazetteer did not load: `python -m {module}` wrote no name "
+            f"digests ({exc})"
+        ) from exc
 
 
 def _contains(sorted_digests: np.ndarray, name: str) -> bool:

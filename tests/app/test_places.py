@@ -48,6 +48,12 @@ def test_a_child_that_fails_is_named_with_its_last_error_line() -> None:
         load_digests("app.backends.no_such_module")
 
 
+def test_a_child_that_writes_something_else_is_an_error_too() -> None:
+    # `python -m this` exits 0 after printing the Zen of Python, not two .npy arrays.
+    with pytest.raises(GazetteerError, match=r"`python -m this` wrote no name digests"):
+        load_digests("this")
+
+
 def test_a_gazetteer_whose_child_fails_knows_no_place_and_says_so_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
