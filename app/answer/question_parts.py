@@ -5,6 +5,9 @@
   "enligt de två dokumenten".
 - "Vem undertecknade strategin och vem citeras i pressmeddelandet?" → two questions, split
   where "och" (or ", and") is followed by a second question word.
+- "I vilken stad hölls dialogen, och vilka departement ingick i delegationen?" → two
+  questions that name at most one document, split when the second can be asked alone: a
+  part the documents do not answer is then said so, not the whole question refused.
 Each part is answered (and retrieved for) on its own, in the document it names.
 """
 
@@ -27,6 +30,18 @@ _SECOND_QUESTION = re.compile(
     rf"(?:{_QUESTION_WORD})\b)",
     re.IGNORECASE,
 )
+# A second question that points back at the first ("…, och vad jämförs det med?", "… och
+# vem ledde den?", "… och vad har den betydelse för?") cannot be asked alone. "den", "det",
+# "de" are also articles: before weak adjectives and a definite noun ("den svenska
+# delegationen", "de nordiska länderna") they point at nothing.
+_BACK_REFERENCE = re.compile(
+    r"\b(?:detta|denna|dessa|dess|deras|dem|han|hon|honom|henne|hans|hennes|"
+    r"it|its|they|them|their|this|these|that|those|he|she|him|his|her)\b"
+    r"|\b(?:det|den|de)\b(?!(?:\s+\w+[ae]){1,2}\s+\w+(?:en|et|na)\b)",
+    re.IGNORECASE,
+)
+# Fewer words are not a question of their own ("…, och varför?", "… och hur många?").
+MIN_PART_WORDS = 3
 _JOINERS = r"respektive|jämfört med|och|samt|and|compared with|versus"
 _BOTH_DOCUMENTS = re.compile(
     r"\b(enligt |i )?(de två dokumenten|båda dokumenten|both documents|the two documents)",
@@ -48,7 +63,7 @@ def _doc_pattern(doc_id: str, documents: DocumentNames) -> str:
 
 
 def _as_question(text: str) -> str:
-    text = text.strip(" ,;")
+    text = text.strip(" ,;–—")
     text = text[:1].upper() + text[1:]
     return text if text.endswith("?") else text + "?"
 
@@ -84,6 +99,13 @@ def _per_document(question: str, documents: DocumentNames) -> list[QuestionPart]
     return None
 
 
+def _stands_alone(first: str, second: str) -> bool:
+    """Whether two questions about one document can each be asked alone: a part that
+    points back at the other would lose what it refers to ("det", "den")."""
+    words = [len(re.findall(r"\w+", piece)) for piece in (first, second)]
+    return min(words) >= MIN_PART_WORDS and _BACK_REFERENCE.search(second) is None
+
+
 def split_question(question: str, documents: DocumentNames) -> list[QuestionPart]:
     """The question's parts; one part (the question itself) when it asks one thing."""
     pieces = [p for p in _SECOND_QUESTION.split(question) if p.strip()]
@@ -92,10 +114,12 @@ def split_question(question: str, documents: DocumentNames) -> list[QuestionPart
         for piece in pieces:
             named = mentioned_documents(piece, documents)
             parts.append(QuestionPart(_as_question(piece), named[0] if len(named) == 1 else None))
-        # Two questions about one document share their evidence ("… inletts när det gäller
-        # AI, och vad jämförs det med?"): a part alone would lose what "det" refers to.
         documents_named = {p.document for p in parts}
         if None not in documents_named and len(documents_named) == 2:
+            return parts
+        # Each part keeps the document it names; one that names none searches both (the
+        # question's other part may name the wrong one for it).
+        if _stands_alone(pieces[0], pieces[1]):
             return parts
     per_document = _per_document(question, documents)
     if per_document is not None:

@@ -62,6 +62,15 @@ def test_a_part_the_documents_do_not_answer_is_refused_alone(qa: QuestionAnsweri
     assert "5G" in generation.text
 
 
+def test_two_questions_about_one_document_answer_the_one_it_answers(qa: QuestionAnswering) -> None:
+    generation = _ask(
+        qa, "Var hölls mötet med USA, och vilka departement ingick i den svenska delegationen?"
+    ).generation
+    assert not generation.refused
+    assert PART_NOT_ANSWERED["sv"].format(part="Var hölls mötet med USA") in generation.text
+    assert "Försvarsdepartementet" in generation.text
+
+
 def test_near_misses_are_refused_in_any_wording(qa: QuestionAnswering) -> None:
     for question in (
         "I vilken stad ägde mötet mellan Sverige och USA rum?",

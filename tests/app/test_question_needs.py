@@ -83,6 +83,23 @@ def test_a_document_is_named_where_the_answer_is_placed_in_it() -> None:
             ],
         ),
         ("Vilka hot nämns?", [QuestionPart("Vilka hot nämns?", None)]),
+        # Two questions about one document that each stand alone are two parts: the one the
+        # documents do not answer is said so, the other answered.
+        (
+            "I vilken stad hölls dialogen, och vilka departement ingick i delegationen?",
+            [
+                QuestionPart("I vilken stad hölls dialogen?", "pressmeddelande"),
+                QuestionPart("Vilka departement ingick i delegationen?", None),
+            ],
+        ),
+        # "den" before an adjective is an article, not a pointer back; a dash joins too.
+        (
+            "Vilket nätverk nämns – och vem ledde den svenska delegationen?",
+            [
+                QuestionPart("Vilket nätverk nämns?", None),
+                QuestionPart("Vem ledde den svenska delegationen?", None),
+            ],
+        ),
     ],
 )
 def test_questions_are_split_into_their_parts(question: str, parts: list[QuestionPart]) -> None:
@@ -150,3 +167,19 @@ def test_a_count_of_members_matches_across_words_for_members() -> None:
     assert has_counted_number(sentence, "Hur många stater ingår i Freedom Online Coalition?")
     assert has_counted_number(sentence, "How many countries are members?")
     assert not has_counted_number(sentence, "Hur många anställda har koalitionen?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "När hölls dialogen och vem ledde den?",
+        "Vilken teknik lyfts fram, och vad har den betydelse för?",
+        "Vilka länder nämns, och vilka av dem är med i EU?",
+        "Vilken befattning har Andrés Jato, och vad menar han att delegationen visar?",
+        "Vilka hot nämns, och vad ska Sverige göra åt dem?",
+        "Vilken förhandsbedömning önskar Sverige av nya EU-regler, och varför?",
+        "Vilka länder och vilka organisationer samarbetar Sverige med?",
+    ],
+)
+def test_a_second_question_that_needs_the_first_keeps_them_together(question: str) -> None:
+    assert split_question(question, DOCUMENTS) == [QuestionPart(question, None)]
