@@ -40,7 +40,7 @@ from app.results import (
     SearchResult,
     Timings,
 )
-from app.retrieval.merge import interleave_parts
+from app.retrieval.merge import combined_vector, interleave_parts
 from app.retrieval.pipeline import Mode, Retrieval, Retriever
 from indexer.documents import Chunk
 from indexer.language import detect_language
@@ -217,20 +217,30 @@ class QuestionAnswering:
         search_query = await self.standalone(question, history, backend_name)
         rewritten = time.perf_counter()
         split = split_question(search_query, self.documents)
-        # A question that places its answer in one document ("i pressmeddelandet") is
-        # answered from that document's passages.
-        document = split[0].document if len(split) == 1 else None
-        retrieval: Retrieval = await self.retriever.retrieve_async(search_query, k, mode, document)
-        passages = retrieval.passages
         parts: tuple[PartRequest, ...] = ()
         if len(split) > 1:
+            # Only the parts are retrieved for: the whole question's own retrieval would
+            # embed a third text that no answer reads.
             passages, parts = await self._retrieve_parts(split, k, mode)
+            vector = combined_vector([p.vector for p in parts])
+            terms = tuple(self.retriever.analyzer.terms(search_query))
+        else:
+            # A question that places its answer in one document ("i pressmeddelandet") is
+            # answered from that document's passages.
+            retrieval: Retrieval = await self.retriever.retrieve_async(
+                search_query, k, mode, split[0].document
+            )
+            passages, vector, terms = (
+                retrieval.passages,
+                retrieval.query_vector,
+                retrieval.query_terms,
+            )
         request = GenerationRequest(
             question=question,
             language=detect_language(question),
             passages=passages,
-            question_vector=retrieval.query_vector,
-            question_terms=retrieval.query_terms,
+            question_vector=vector,
+            question_terms=terms,
             history=tuple(history),
             search_query=search_query,
             parts=parts,

@@ -1,9 +1,11 @@
-"""One passage list for a question asked in parts: the parts' passages taken in turn (pure)."""
+"""One passage list (and one question vector) for a question asked in parts (pure)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+
+import numpy as np
 
 from app.domain import Passage
 
@@ -31,3 +33,11 @@ def interleave_parts(
                 merged.append(replace(passages[rank], ref=len(merged) + 1))
             refs[index].append(ref_of[chunk_id])
     return tuple(merged), tuple(tuple(r) for r in refs)
+
+
+def combined_vector(vectors: Sequence[np.ndarray]) -> np.ndarray:
+    """The question's vector from its parts' (unit length, as the engine's are): their
+    normalised sum, so that nothing needs the whole question embedded as well."""
+    total = np.stack(vectors).astype(np.float32).sum(axis=0)
+    norm = max(float(np.linalg.norm(total)), 1e-12)
+    return np.asarray(total / norm, dtype=np.float32)

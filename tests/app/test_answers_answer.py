@@ -6,11 +6,17 @@ tuning part verbatim, so these guard the behaviour, not the tuning.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import anyio
+import numpy as np
 
 from app.answer.composer import ENGLISH_PREFACE, PART_NOT_ANSWERED
 from app.results import AskResult
 from app.service import QuestionAnswering
+from app.settings import Settings
+from app.wiring import build_question_answering
+from indexer.embedders import Embedder
 
 REFUSAL = "Det framgår inte av dokumenten."
 
@@ -69,6 +75,47 @@ def test_two_questions_about_one_document_answer_the_one_it_answers(qa: Question
     assert not generation.refused
     assert PART_NOT_ANSWERED["sv"].format(part="Var hölls mötet med USA") in generation.text
     assert "Försvarsdepartementet" in generation.text
+
+
+class RecordingEmbedder:
+    """The session's real embedder, remembering the questions it was asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.info = inner.info
+        self.queries: list[str] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.queries += texts
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+
+def test_a_question_in_two_parts_embeds_only_its_parts(
+    settings: Settings, embedder: Embedder
+) -> None:
+    recording = RecordingEmbedder(embedder)
+    qa = build_question_answering(settings, embedder=recording)
+
+    async def run() -> AskResult:
+        try:
+            return await qa.ask(
+                "Vilka departement ingick i delegationen, och vem citeras i pressmeddelandet?",
+                5,
+                (),
+                "extractive",
+            )
+        finally:
+            await qa.aclose()
+
+    result = anyio.run(run)
+    assert not result.generation.refused
+    assert recording.queries == [
+        "Vilka departement ingick i delegationen?",
+        "Vem citeras i pressmeddelandet?",
+    ]
 
 
 def test_near_misses_are_refused_in_any_wording(qa: QuestionAnswering) -> None:
