@@ -50,6 +50,15 @@ _PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = (
         ),
     ),
     ("person", re.compile(rf"^\W*(och |and )?(vem|vilka personer|who)\b.*\b({_PERSON_CUES})\b")),
+    # "Vilket statsråd …", "Vilken minister …", "Which minister …": a person by office. Not
+    # "Vilka personer utsätts för …", which asks for a kind of people.
+    (
+        "person",
+        re.compile(
+            r"\b(vilk(en|et|a)( \w+)? (statsråd|ministern?|ministrar)"
+            r"|which( \w+)? (minister|ministers))\b"
+        ),
+    ),
     (
         "number",
         re.compile(

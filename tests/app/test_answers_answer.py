@@ -124,6 +124,7 @@ def test_near_misses_are_refused_in_any_wording(qa: QuestionAnswering) -> None:
         "I vilken stad hölls den bilaterala dialogen mellan Sverige och USA?",
         "Vem ledde den amerikanska delegationen vid dialogen?",
         "Vilket land är ordförande i Freedom Online Coalition?",
+        "Vilket statsråd ansvarar för cyberförsvaret inom Nato?",
     ):
         assert _ask(qa, question).generation.text == REFUSAL, question
 
