@@ -39,6 +39,19 @@ _NATIONALITY = re.compile(
     r"\w*",
     re.IGNORECASE,
 )
+# The documents are Swedish: "the Swedish delegation" is met by "den svenska delegationen".
+_SWEDISH_NATIONALITY = {
+    "american": "amerikansk",
+    "swedish": "svensk",
+    "russian": "rysk",
+    "chinese": "kinesisk",
+    "ukrainian": "ukrainsk",
+    "european": "europeisk",
+    "nordic": "nordisk",
+    "british": "brittisk",
+    "french": "fransk",
+    "german": "tysk",
+}
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # "Vilket land är (för närvarande) ordförande i …?": the role the answer must hold. The
 # members of a coalition do not say which of them chairs it.
@@ -149,7 +162,10 @@ def question_names(question: str) -> list[str]:
 
 
 def analyse(question: str, documents: DocumentNames | None = None) -> QuestionNeeds:
-    nationalities = [m.group(1).lower() for m in _NATIONALITY.finditer(question)]
+    nationalities = [
+        _SWEDISH_NATIONALITY.get(m.group(1).lower(), m.group(1).lower())
+        for m in _NATIONALITY.finditer(question)
+    ]
     constraints = tuple(dict.fromkeys([*nationalities, *_predicate(question)]))
     return QuestionNeeds(
         focus=tuple(dict.fromkeys(_focus_words(question))),

@@ -142,6 +142,15 @@ def test_an_english_question_is_told_the_quotes_are_swedish(qa: QuestionAnswerin
     assert "2019" in text
 
 
+def test_an_english_question_naming_a_nationality_is_answered_from_swedish(
+    qa: QuestionAnswering,
+) -> None:
+    answered = _ask(qa, "Which ministries were in the Swedish delegation?").generation.text
+    assert "Försvarsdepartementet" in answered
+    # The constraint still holds: the Swedish delegation is not the American one.
+    assert _ask(qa, "Who led the American delegation?").generation.refused
+
+
 def test_no_answer_unit_is_a_heading_a_signature_or_a_fragment(qa: QuestionAnswering) -> None:
     headings = {h for chunk in qa.chunks() for h in chunk.heading_path}
     for question in (

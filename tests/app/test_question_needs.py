@@ -30,6 +30,8 @@ def test_constraints_are_nationalities_roles_and_years() -> None:
     assert analyse("Vilken plattform är enligt förordet viktigast?").constraints == ()
     assert mentions("I den amerikanska delegationen ingick …", "amerikansk")
     assert not mentions("I den svenska delegationen ingick …", "amerikansk")
+    # The documents are Swedish: an English question's nationality is met in Swedish.
+    assert analyse("Which ministries were in the Swedish delegation?").constraints == ("svensk",)
 
 
 def test_a_document_is_named_where_the_answer_is_placed_in_it() -> None:
