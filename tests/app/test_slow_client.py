@@ -54,6 +54,10 @@ def _trickle(sock: socket.socket, body: bytes, interval_s: float, for_s: float) 
             chunk = sock.recv(65536)
         except BlockingIOError:
             chunk = None
+        except ConnectionResetError:
+            # A byte sent after the server had answered and closed was answered with a reset;
+            # what the server said before it has been read already.
+            break
         if chunk is not None:
             received += chunk
             if chunk == b"":
