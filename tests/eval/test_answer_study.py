@@ -98,7 +98,9 @@ def test_the_split_and_the_heldout_set_are_consistent() -> None:
     tuned = {i.id for i in load_questions(ROOT / "eval" / "questions.jsonl")}
     heldout = load_questions(ROOT / "eval" / "heldout.jsonl")
     test_ids = load_split(ROOT / "eval" / "split.json")
-    assert test_ids < tuned and 0.4 < len(test_ids) / len(tuned) < 0.6
+    # Questions added after the split are tune (split.json's "about"): the test share falls
+    # as the set grows, but a test part cut short or grown over the whole set shows here.
+    assert test_ids < tuned and 0.3 < len(test_ids) / len(tuned) < 0.6
     assert not tuned & {i.id for i in heldout}
     assert {i.rewords for i in heldout if i.rewords} <= tuned
 
