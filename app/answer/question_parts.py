@@ -100,8 +100,8 @@ def _per_document(question: str, documents: DocumentNames) -> list[QuestionPart]
 
 
 def _stands_alone(first: str, second: str) -> bool:
-    """Whether two questions about one document can each be asked alone: a part that
-    points back at the other would lose what it refers to ("det", "den")."""
+    """Whether the two questions of one sentence can each be asked alone: a second part
+    that points back at the first would lose what it refers to ("det", "den")."""
     words = [len(re.findall(r"\w+", piece)) for piece in (first, second)]
     return min(words) >= MIN_PART_WORDS and _BACK_REFERENCE.search(second) is None
 
