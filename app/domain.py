@@ -42,6 +42,16 @@ class PartRequest:
 
 
 @dataclass(frozen=True)
+class UnansweredParts:
+    """A question asked in parts whose passages answer some parts, not all."""
+
+    # The parts not answered, said so: what the answer opens with.
+    notice: str
+    # The parts that are answered, as one question: what a model is asked.
+    answered: str
+
+
+@dataclass(frozen=True)
 class EvidenceUnit:
     """What a prompt shows instead of a whole passage: the part of it that answers."""
 

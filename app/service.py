@@ -313,9 +313,17 @@ class QuestionAnswering:
             generation = Generation(refusal, True, ())
             yield DoneEvent(self._result(prepared, generation, time.perf_counter(), streamed))
             return
-        backend_request = prepared.backend_request
-        check = route.checker.open(backend_request)
+        # The prompt shows only the evidence for the parts the passages answer: a part they
+        # do not is said so first, and the model is asked only the others.
+        unanswered = route.gate.unanswered(request) if route.gate is not None else None
+        notice = unanswered.notice if unanswered is not None else ""
         first_token: float | None = None
+        backend_request = prepared.backend_request
+        if unanswered is not None:
+            first_token = time.perf_counter()
+            yield DeltaEvent(notice + " ")
+            backend_request = replace(backend_request, question=unanswered.answered)
+        check = route.checker.open(backend_request)
         generation_deadline = None
         if deadline is not None and route.fallback is not None:
             # Only a backend with a fallback can be cut off: there is something to answer with.
@@ -345,13 +353,17 @@ class QuestionAnswering:
                 # model's own yes/no agreed): a refusal now is the model losing its way in
                 # them, not the documents' silence.
                 raise RefusedDespiteEvidence("the model refused a question its evidence answers")
+            if notice:
+                generation = replace(generation, text=f"{notice} {generation.text}")
         except Exception as exc:  # a broken backend must never break an answer
             if route.fallback is None:
                 raise
+            # The extractive answer says which parts it does not answer itself.
             generation = self._degraded(route, request, exc)
             if not check.shown:
                 first_token = time.perf_counter()
-                yield DeltaEvent(generation.text)
+                shown = f"{notice} " if notice else ""
+                yield DeltaEvent(generation.text.removeprefix(shown))
         yield DoneEvent(self._result(prepared, generation, first_token, streamed))
 
     async def ask(

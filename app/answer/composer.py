@@ -26,6 +26,7 @@ from app.answer.evidence import QuestionTerms, RefusalThresholds, assess
 from app.answer.question_analysis import QuestionNeeds, analyse, mentions
 from app.answer.refusals import REFUSALS
 from app.answer.units import AnswerUnit, CandidateSentence, build_units
+from app.domain import UnansweredParts
 from indexer.language import Language
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "compose_answer",
     "join_pieces",
     "piece_deltas",
+    "unanswered_parts",
 ]
 
 # Answer types that name one detail of a passage (who, where, when).
@@ -339,6 +341,25 @@ PART_NOT_ANSWERED: dict[Language, str] = {
 }
 
 
+def part_not_answered(language: Language, part: str) -> str:
+    return PART_NOT_ANSWERED[language].format(part=part.rstrip("?"))
+
+
+def unanswered_parts(
+    language: Language, parts: Sequence[str], answers: Sequence[ComposedAnswer]
+) -> UnansweredParts | None:
+    """For a model's answer to a question asked in parts: the parts the documents do not
+    answer, said so, and the others, to be asked (None when they answer every part, or
+    none)."""
+    refused = [part for part, answer in zip(parts, answers, strict=True) if answer.refused]
+    if not refused or len(refused) == len(answers):
+        return None
+    answered = [part for part in parts if part not in refused]
+    return UnansweredParts(
+        " ".join(part_not_answered(language, part) for part in refused), " ".join(answered)
+    )
+
+
 def combine_parts(
     language: Language, parts: Sequence[str], answers: Sequence[ComposedAnswer]
 ) -> ComposedAnswer:
@@ -353,7 +374,7 @@ def combine_parts(
     seen: set[tuple[str, int]] = set()
     for part, answer in zip(parts, answers, strict=True):
         if answer.refused:
-            pieces.append(PART_NOT_ANSWERED[language].format(part=part.rstrip("?")))
+            pieces.append(part_not_answered(language, part))
             continue
         for unit in answer.units:
             if unit.offsets & seen:

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from app.domain import EvidenceUnit, Generation, GenerationRequest, Turn
+from app.domain import EvidenceUnit, Generation, GenerationRequest, Turn, UnansweredParts
 
 
 class LLMBackend(Protocol):
@@ -55,6 +55,11 @@ class EvidenceGate(Protocol):
     """Says, before any model is asked, when the passages cannot answer the question."""
 
     def refusal(self, request: GenerationRequest) -> str | None: ...
+
+    def unanswered(self, request: GenerationRequest) -> UnansweredParts | None:
+        """For a question asked in parts it lets through: the parts the passages do not
+        answer (None: they answer every part)."""
+        ...
 
     def doubt(self, request: GenerationRequest, band: float) -> Doubt | None:
         """For a question let through within `band` of the gate's threshold, its best unit."""

@@ -18,13 +18,14 @@ from app.answer.composer import (
     combine_parts,
     compose_answer,
     piece_deltas,
+    unanswered_parts,
 )
 from app.answer.evidence import RefusalThresholds
 from app.answer.injection import is_instruction
 from app.answer.refusals import REFUSALS
 from app.answer.units import evidence_blocks
 from app.backends.base import Doubt
-from app.domain import EvidenceUnit, Generation, GenerationRequest, Passage
+from app.domain import EvidenceUnit, Generation, GenerationRequest, Passage, UnansweredParts
 
 
 def candidate_sentences(passages: Sequence[Passage]) -> list[CandidateSentence]:
@@ -71,22 +72,26 @@ class ExtractiveBackend:
         self.thresholds = thresholds
         self.settings = settings
 
+    def _part_answers(self, request: GenerationRequest) -> list[ComposedAnswer]:
+        """Each part of a question asked in parts, answered from its own passages."""
+        by_ref = {p.ref: p for p in request.passages}
+        return [
+            compose_answer(
+                part.text,
+                part.vector,
+                part.terms,
+                request.language,
+                candidate_sentences([by_ref[r] for r in part.refs]),
+                self.lexicon,
+                self.thresholds,
+                self.settings,
+            )
+            for part in request.parts
+        ]
+
     def compose(self, request: GenerationRequest) -> ComposedAnswer:
         if request.parts:
-            by_ref = {p.ref: p for p in request.passages}
-            answers = [
-                compose_answer(
-                    part.text,
-                    part.vector,
-                    part.terms,
-                    request.language,
-                    candidate_sentences([by_ref[r] for r in part.refs]),
-                    self.lexicon,
-                    self.thresholds,
-                    self.settings,
-                )
-                for part in request.parts
-            ]
+            answers = self._part_answers(request)
             return combine_parts(request.language, [p.text for p in request.parts], answers)
         return compose_answer(
             # A follow-up's standalone form says what it asks for ("Och vem ledde den?").
@@ -124,6 +129,14 @@ class ExtractiveBackend:
         a passage for it."""
         answer = self.compose(request)
         return answer.text if answer.refused else None
+
+    def unanswered(self, request: GenerationRequest) -> UnansweredParts | None:
+        """For a question asked in parts that the gate lets through: the parts the
+        passages do not answer, and those they do (a model is shown only their evidence)."""
+        if not request.parts:
+            return None
+        answers = self._part_answers(request)
+        return unanswered_parts(request.language, [p.text for p in request.parts], answers)
 
     def doubt(self, request: GenerationRequest, band: float) -> Doubt | None:
         """A question whose evidence cleared the similarity threshold by less than `band`:

@@ -7,6 +7,7 @@ retrieval, the store and the embedder are the real ones.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tests.app.fake_llm import (
     closed_port_url,
     endless_stream,
     fake_llm,
+    first_passage_sentence,
     grounded,
     leak_canary,
     rewrite_then,
@@ -106,6 +108,41 @@ def test_an_answer_that_leaks_the_system_prompt_is_discarded(make_client: Any) -
         canary = fake.requests[0].body["messages"][0]["content"].split("Intern kod: ")[1].split()[0]
     assert body["degraded"] and canary not in body["answer"]
     assert canary not in stream and '"degraded": true' in stream
+
+
+TWO_PARTS = "Var hölls mötet med USA, och vilka departement ingick i den svenska delegationen?"
+NOT_ANSWERED = "Dokumenten svarar inte på frågan ”Var hölls mötet med USA”."
+
+
+def test_a_part_the_documents_do_not_answer_is_said_so_before_the_models_answer(
+    make_client: Any,
+) -> None:
+    def quote_the_evidence(body: dict[str, Any]) -> str:
+        # The evidence shown is the answered part's: its passage need not be the first.
+        ref = int(re.findall(r'<passage nr="(\d+)"', body["messages"][-1]["content"])[0])
+        return first_passage_sentence(body, ref)
+
+    with fake_llm(answer(quote_the_evidence), answer(quote_the_evidence)) as fake:
+        client = make_client(fake.url)
+        body = ask(client, question=TWO_PARTS)
+        stream = events(
+            client.post("/ask", json={"question": TWO_PARTS, "backend": "openai", "stream": True})
+        )
+    assert body["backend"] == "openai" and not body["degraded"] and not body["refused"]
+    assert body["answer"].startswith(NOT_ANSWERED + " ") and body["answer"].endswith("].")
+    deltas = [data["text"] for name, data in stream if name == "delta"]
+    assert deltas[0] == NOT_ANSWERED + " "
+    assert stream[-1][1]["answer"] == "".join(deltas).strip()
+    # The model was asked once per answer, only the answered part, with its evidence.
+    assert len(fake.requests) == 2
+    prompt = fake.requests[0].body["messages"][-1]["content"]
+    assert "Vilka departement ingick i den svenska delegationen?" in prompt
+    assert "Var hölls" not in prompt and "Försvarsdepartementet" in prompt
+
+
+def test_a_part_not_answered_is_said_once_when_the_model_fails(make_client: Any) -> None:
+    body = ask(make_client(closed_port_url(), deadline_s=3.0), question=TWO_PARTS)
+    assert body["degraded"] and body["answer"].count(NOT_ANSWERED) == 1
 
 
 def test_unanswerable_questions_are_refused_without_asking_the_llm(make_client: Any) -> None:
