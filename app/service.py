@@ -316,12 +316,12 @@ class QuestionAnswering:
         # The prompt shows only the evidence for the parts the passages answer: a part they
         # do not is said so first, and the model is asked only the others.
         unanswered = route.gate.unanswered(request) if route.gate is not None else None
-        notice = unanswered.notice if unanswered is not None else ""
+        opening = f"{unanswered.notice} " if unanswered is not None else ""
         first_token: float | None = None
         backend_request = prepared.backend_request
         if unanswered is not None:
             first_token = time.perf_counter()
-            yield DeltaEvent(notice + " ")
+            yield DeltaEvent(opening)
             backend_request = replace(backend_request, question=unanswered.answered)
         check = route.checker.open(backend_request)
         generation_deadline = None
@@ -353,8 +353,8 @@ class QuestionAnswering:
                 # model's own yes/no agreed): a refusal now is the model losing its way in
                 # them, not the documents' silence.
                 raise RefusedDespiteEvidence("the model refused a question its evidence answers")
-            if notice:
-                generation = replace(generation, text=f"{notice} {generation.text}")
+            if opening:
+                generation = replace(generation, text=opening + generation.text)
         except Exception as exc:  # a broken backend must never break an answer
             if route.fallback is None:
                 raise
@@ -362,8 +362,7 @@ class QuestionAnswering:
             generation = self._degraded(route, request, exc)
             if not check.shown:
                 first_token = time.perf_counter()
-                shown = f"{notice} " if notice else ""
-                yield DeltaEvent(generation.text.removeprefix(shown))
+                yield DeltaEvent(generation.text.removeprefix(opening))
         yield DoneEvent(self._result(prepared, generation, first_token, streamed))
 
     async def ask(

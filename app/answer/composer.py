@@ -352,9 +352,9 @@ def unanswered_parts(
     answer, said so, and the others, to be asked (None when they answer every part, or
     none)."""
     refused = [part for part, answer in zip(parts, answers, strict=True) if answer.refused]
-    if not refused or len(refused) == len(answers):
+    answered = [part for part, answer in zip(parts, answers, strict=True) if not answer.refused]
+    if not refused or not answered:
         return None
-    answered = [part for part in parts if part not in refused]
     return UnansweredParts(
         " ".join(part_not_answered(language, part) for part in refused), " ".join(answered)
     )

@@ -133,8 +133,6 @@ class ExtractiveBackend:
     def unanswered(self, request: GenerationRequest) -> UnansweredParts | None:
         """For a question asked in parts that the gate lets through: the parts the
         passages do not answer, and those they do (a model is shown only their evidence)."""
-        if not request.parts:
-            return None
         answers = self._part_answers(request)
         return unanswered_parts(request.language, [p.text for p in request.parts], answers)
 
