@@ -125,6 +125,8 @@ def test_near_misses_are_refused_in_any_wording(qa: QuestionAnswering) -> None:
         "Vem ledde den amerikanska delegationen vid dialogen?",
         "Vilket land är ordförande i Freedom Online Coalition?",
         "Vilket statsråd ansvarar för cyberförsvaret inom Nato?",
+        "När antogs strategin?",
+        "När ska strategin utvärderas?",
     ):
         assert _ask(qa, question).generation.text == REFUSAL, question
 
@@ -134,6 +136,8 @@ def test_what_is_asked_is_answered_when_it_is_there(qa: QuestionAnswering) -> No
     assert "40 medlemsländer" in counted
     signed = _ask(qa, "Vem har undertecknat förordet till strategin?").generation.text
     assert "Maria Malmer Stenergard" in signed
+    dated = _ask(qa, "När inrättades dialogen med USA?").generation.text
+    assert "inrättades 2024" in dated
 
 
 def test_an_english_question_is_told_the_quotes_are_swedish(qa: QuestionAnswering) -> None:
