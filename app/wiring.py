@@ -178,7 +178,9 @@ def build_question_answering(
     on_backend_error: Callable[[str, str], None] | None = None,
 ) -> QuestionAnswering:
     """Every failure here is a one-line error (StoreError, EmbedderError, …) for start-up."""
-    embedder = embedder or create_embedder(settings.embedder, settings.embedding_model)
+    embedder = embedder or create_embedder(
+        settings.embedder, settings.embedding_model, settings.embedding_kernel
+    )
     store, analyzer = load_passage_store(settings, embedder)
     reranker: Reranker | None = (
         CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None

@@ -33,7 +33,9 @@ def _cmd_build(args: argparse.Namespace, settings: IndexerSettings) -> int:
         target = PostgresTarget(settings.database)
     else:
         target = DirectoryTarget(args.store or settings.store_dir, settings.hnsw_threshold)
-    embedder = create_embedder(settings.embedder, settings.embedding_model)
+    embedder = create_embedder(
+        settings.embedder, settings.embedding_model, settings.embedding_kernel
+    )
     result = build_into(
         corpus_dir,
         target,

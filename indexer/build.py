@@ -60,7 +60,9 @@ def fingerprint(
     payload = {
         "format_version": FORMAT_VERSION,
         "documents": [{**entry.summary(), "sha256": shas[entry.id]} for entry in entries],
-        "embedder": embedder_info,
+        # Not the kernel: builds of one model make interchangeable vectors, so switching
+        # between them is no reason to rebuild.
+        "embedder": {k: v for k, v in embedder_info.items() if k != "kernel"},
         "chunker": asdict(chunker),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

