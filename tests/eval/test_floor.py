@@ -57,6 +57,19 @@ def test_floor_processes_time_one_query_each() -> None:
     assert kernels == ["wheel-avx2", "avx512-vnni" if built_here else "wheel-avx2"]
 
 
+def test_the_service_engine_follows_the_kernel_setting() -> None:
+    async def run() -> str:
+        as_service = FloorProcess({"OMP_WAIT_POLICY": "PASSIVE", "RAG_EMBEDDING_KERNEL": "wheel"})
+        await as_service.start()
+        try:
+            await as_service.embed("Vad är NB8?")
+            return as_service.kernel
+        finally:
+            await as_service.stop()
+
+    assert asyncio.run(run()) == "wheel-avx2"
+
+
 def bench_results() -> dict[str, object]:
     def summary(p50: float) -> dict[str, float]:
         return {"p50": p50, "p95": p50 * 1.2, "n": 60.0}
