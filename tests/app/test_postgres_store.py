@@ -29,8 +29,8 @@ from tests.postgres import (
     copying,
     fresh_database,
     generations,
+    running_server,
     start_killable_build,
-    start_server,
 )
 
 README_QUESTIONS = (
@@ -154,8 +154,7 @@ def test_a_lost_database_is_503_with_retry_after_and_recovers_by_itself(
     store_dir: Path,
     embedder: Embedder,
 ) -> None:
-    server = start_server()
-    try:
+    with running_server() as server:
         url = fresh_database(server, "lost")
         build_postgres(url, corpus_dir, store_dir, embedder)
         pg_settings = settings.model_copy(
@@ -192,8 +191,6 @@ def test_a_lost_database_is_503_with_retry_after_and_recovers_by_itself(
             assert back.status_code == 200, back.text
             assert httpx.post(f"{base}/feedback", json=rating, timeout=30).status_code == 201
         app_qa.retriever.store.close()
-    finally:
-        server.stop("immediate")
 
 
 @pytest.mark.parametrize(
